@@ -1,0 +1,27 @@
+/** The closed set of codes an expected failure carries; src/schema/errors.ts maps them to `extensions.code`. */
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'OUT_OF_STOCK';
+
+/**
+ * An expected failure: its message reaches the client. Everything else is masked.
+ * Messages name the field and the value (`Crate 'Q3J...' not found`).
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A receiver chain that kept writing through `tx` past the depth limit: a bug, not user input. */
+export class SignalDepthError extends Error {
+  override name = 'SignalDepthError';
+}
+
+/** A Prisma call the pipeline cannot pass through signals (nested writes, array transactions). */
+export class UnsupportedWriteError extends Error {
+  override name = 'UnsupportedWriteError';
+}

@@ -1,0 +1,104 @@
+import { getDatamodel } from '../generated/pothos-types.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { AppError } from './errors.js';
+
+export type ModelName = Prisma.ModelName;
+export const MODEL_NAMES = Object.values(Prisma.ModelName) as ModelName[];
+
+/** The Prisma client property of a model: `InventoryItem` -> `inventoryItem`. */
+export function delegateKey(model: ModelName): string {
+  return model.charAt(0).toLowerCase() + model.slice(1);
+}
+
+export interface RelationMeta {
+  /** The related model. */
+  type: ModelName;
+  /** The foreign-key scalars on this side, empty when the key is on the other side. */
+  fromFields: string[];
+}
+
+export interface ModelMeta {
+  name: ModelName;
+  key: string;
+  relations: Map<string, RelationMeta>;
+}
+
+const datamodel = getDatamodel().datamodel.models;
+
+export const MODELS: ReadonlyMap<ModelName, ModelMeta> = new Map(
+  MODEL_NAMES.map((name) => {
+    const fields = datamodel[name]?.fields ?? [];
+    const relations = new Map<string, RelationMeta>();
+    for (const field of fields) {
+      if (field.kind === 'object') {
+        relations.set(field.name, {
+          type: field.type as ModelName,
+          fromFields: [...(field.relationFromFields ?? [])],
+        });
+      }
+    }
+    return [name, { name, key: delegateKey(name), relations }];
+  }),
+);
+
+export const MODEL_BY_KEY: ReadonlyMap<string, ModelMeta> = new Map(
+  [...MODELS.values()].map((m) => [m.key, m]),
+);
+
+export function modelMeta(name: ModelName): ModelMeta {
+  const meta = MODELS.get(name);
+  if (!meta) throw new Error(`Unknown model ${name}`);
+  return meta;
+}
+
+/**
+ * What the database does to other rows when a row of the key model is deleted (the schema's
+ * `onDelete`). The pipeline performs Cascade and SetNull itself, row by row, so the dependants'
+ * signals fire as Django's collector does; test/db/models.test.ts keeps this in step with schema.prisma.
+ */
+export const ON_DELETE: Readonly<
+  Record<
+    ModelName,
+    readonly { model: ModelName; field: string; action: 'Cascade' | 'SetNull' | 'Restrict' }[]
+  >
+> = {
+  User: [
+    { model: 'AuthToken', field: 'userId', action: 'Cascade' },
+    { model: 'Order', field: 'orderedById', action: 'Cascade' },
+    { model: 'Notification', field: 'userId', action: 'Cascade' },
+  ],
+  AuthToken: [],
+  Warehouse: [{ model: 'Crate', field: 'warehouseId', action: 'Cascade' }],
+  Crate: [{ model: 'Warehouse', field: 'newestCrateId', action: 'SetNull' }],
+  InventoryItem: [{ model: 'Order', field: 'inventoryItemId', action: 'Restrict' }],
+  Order: [{ model: 'Notification', field: 'orderId', action: 'SetNull' }],
+  Notification: [],
+  Event: [],
+};
+
+/** Text limits of the data model (also CHECK constraints in the migration). */
+export const TEXT_LIMITS: Partial<Record<ModelName, Record<string, number>>> = {
+  Warehouse: { name: 128 },
+  Crate: { name: 64 },
+  InventoryItem: { item: 20, itemCondition: 50 },
+};
+
+/** Rejects data that breaks a text limit with a message naming the field and the value's length. */
+export function checkLimits(model: ModelName, data: Record<string, unknown>): void {
+  const limits = TEXT_LIMITS[model];
+  if (!limits) return;
+  for (const [field, max] of Object.entries(limits)) {
+    const value = data[field];
+    if (typeof value !== 'string') continue;
+    if (value.trim().length === 0) {
+      throw new AppError('BAD_USER_INPUT', `${model}.${field} must not be empty`, { field });
+    }
+    if (value.length > max) {
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `${model}.${field} must be at most ${max} characters, got ${value.length}`,
+        { field },
+      );
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { DateTimeResolver } from 'graphql-scalars';
+import { AppError } from '../db/index.js';
+import type PrismaTypes from '../generated/pothos-types.js';
+import { getDatamodel } from '../generated/pothos-types.js';
+import type { Context } from './context.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { signedIn: boolean; staff: boolean };
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({ signedIn: ctx.user !== null, staff: ctx.user?.role === 'STAFF' }),
+    unauthorizedError: (_parent, ctx, info) =>
+      ctx.user === null
+        ? new AppError('UNAUTHENTICATED', `Sign in to use ${info.parentType.name}.${info.fieldName}`)
+        : new AppError(
+            'FORBIDDEN',
+            `${ctx.user.username} may not use ${info.parentType.name}.${info.fieldName}`,
+          ),
+  },
+  prisma: {
+    // plugin-prisma's relation loading reads committed rows through the read client.
+    client: (ctx) => ctx.data.reader,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({});

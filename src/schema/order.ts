@@ -1,0 +1,72 @@
+import { AppError } from '../db/index.js';
+import { builder } from './builder.js';
+import { isStaff } from './context.js';
+import { notFound, parseId } from './ids.js';
+
+export const OrderStatus = builder.enumType('OrderStatus', { values: ['PLACED', 'CANCELLED'] as const });
+
+/** An order is visible to the customer who placed it and to STAFF. */
+export const Order = builder.prismaNode('Order', {
+  id: { field: 'id' },
+  authScopes: (order, ctx) => isStaff(ctx) || ctx.user?.id === order.orderedById,
+  // the scope reads orderedById, so it is selected even when the query does not ask for it
+  select: { orderedById: true },
+  fields: (t) => ({
+    ordNumber: t.exposeString('ordNumber'),
+    inventoryItem: t.relation('inventoryItem'),
+    orderedBy: t.relation('orderedBy'),
+    quantity: t.exposeInt('quantity'),
+    status: t.expose('status', { type: OrderStatus }),
+  }),
+});
+
+/** A notification is visible to its user and to STAFF. */
+export const Notification = builder.prismaNode('Notification', {
+  id: { field: 'id' },
+  authScopes: (notification, ctx) => isStaff(ctx) || ctx.user?.id === notification.userId,
+  select: { userId: true },
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    order: t.relation('order', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const PlaceOrderInput = builder.inputType('PlaceOrderInput', {
+  fields: (t) => ({ inventoryItemId: t.id({ required: true }), quantity: t.int({ required: true }) }),
+});
+
+builder.mutationFields((t) => ({
+  placeOrder: t.prismaField({
+    type: 'Order',
+    authScopes: { signedIn: true },
+    args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
+    resolve: (query, _root, { input }, ctx) => {
+      const user = ctx.user as NonNullable<typeof ctx.user>; // signedIn scope above
+      const inventoryItemId = parseId(String(input.inventoryItemId), 'InventoryItem', 'inventoryItemId');
+      // Stock check, reservation, ordNumber and the notification are receivers (src/receivers/order.ts).
+      return ctx.db.order.create({
+        ...query,
+        data: { inventoryItemId, quantity: input.quantity, orderedById: user.id, ordNumber: '' },
+      });
+    },
+  }),
+
+  cancelOrder: t.prismaField({
+    type: 'Order',
+    authScopes: { signedIn: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = parseId(String(args.id), 'Order');
+      const order = await ctx.db.order.findUnique({ where: { id } });
+      if (!order) throw notFound('Order', String(args.id));
+      if (!(isStaff(ctx) || order.orderedById === ctx.user?.id)) {
+        throw new AppError('FORBIDDEN', `Order '${args.id}' is not yours to cancel`);
+      }
+      if (order.status === 'CANCELLED') {
+        throw new AppError('BAD_USER_INPUT', `Order '${args.id}' (${order.ordNumber}) is already cancelled`);
+      }
+      return ctx.db.order.update({ ...query, where: { id }, data: { status: 'CANCELLED' } });
+    },
+  }),
+}));

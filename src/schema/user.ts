@@ -1,0 +1,35 @@
+import { builder } from './builder.js';
+import { isStaff } from './context.js';
+
+export const Role = builder.enumType('Role', { values: ['STAFF', 'CUSTOMER'] as const });
+
+/** A user is visible to themself and to STAFF. */
+export const User = builder.prismaNode('User', {
+  id: { field: 'id' },
+  authScopes: (user, ctx) => isStaff(ctx) || ctx.user?.id === user.id,
+  fields: (t) => ({
+    username: t.exposeString('username'),
+    role: t.expose('role', { type: Role }),
+    orders: t.relatedConnection(
+      'orders',
+      { cursor: 'id', query: { orderBy: { id: 'desc' } } },
+      { name: 'OrderConnection' },
+      { name: 'OrderEdge' },
+    ),
+    notifications: t.relatedConnection(
+      'notifications',
+      { cursor: 'id', query: { orderBy: { id: 'desc' } } },
+      { name: 'NotificationConnection' },
+      { name: 'NotificationEdge' },
+    ),
+  }),
+});
+
+builder.queryField('me', (t) =>
+  t.prismaField({
+    type: 'User',
+    nullable: true,
+    resolve: (query, _root, _args, ctx) =>
+      ctx.user ? ctx.db.user.findUnique({ ...query, where: { id: ctx.user.id } }) : null,
+  }),
+);

@@ -1,0 +1,40 @@
+import { migrateDeploy, openDatabase } from '../db/index.js';
+import { registerReceivers } from '../receivers/index.js';
+import { ensureAdmin } from '../schema/auth.js';
+import { ConfigError, childEnv, loadConfig } from './config.js';
+import { createHttpServer, listen } from './http.js';
+import { createApp } from './yoga.js';
+
+/** `npm start`: validate configuration, apply migrations, serve. The only file that listens. */
+async function main() {
+  const config = loadConfig();
+  if (config.databaseKind !== 'sqlite') {
+    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported by this build yet; use a file: URL');
+  }
+  await migrateDeploy(childEnv(config), config.sqlitePath);
+  registerReceivers();
+  const data = await openDatabase(config);
+  if (config.adminPassword !== null) await ensureAdmin(data, config.adminPassword);
+  const app = createApp({ data, tokenTtlMs: config.tokenTtlMs });
+  const server = createHttpServer(app);
+  const port = await listen(server, config.port);
+  console.log(`signalyard: GraphQL at http://localhost:${port}/graphql`);
+
+  const stop = () => {
+    server.close();
+    void data.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`signalyard: invalid configuration: ${error.message}`);
+  } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    console.error(`signalyard: port already in use: ${error.message}`);
+  } else {
+    console.error('signalyard: start-up failed:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,22 @@
+export {
+  type AnyModelArgs,
+  type ArgsByKind,
+  type DataOf,
+  type DeleteArgs,
+  type ModelName,
+  type ModelRegistry,
+  ModelSignal,
+  modelSignals,
+  type PostSaveArgs,
+  type PreSaveArgs,
+  postDelete,
+  postSave,
+  preDelete,
+  preSave,
+  type RowOf,
+  receiver,
+  type SignalEnvironment,
+  type SignalKind,
+  type WriteOperation,
+} from './models.js';
+export { type ConnectOptions, type Disconnect, type Receiver, type RobustResult, Signal } from './signal.js';

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain, type Started, startServer } from '../support/server.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-start-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('npm start on a fresh SQLite file', () => {
+  let server: Started;
+  beforeAll(async () => {
+    // a folder that does not exist yet: start-up creates it and migrates from nothing
+    server = await startServer({
+      DATABASE_URL: `file:${path.join(dir, 'new', 'dev.db')}`,
+      ADMIN_PASSWORD: 'admin-pass-1',
+    });
+  }, 60_000);
+  afterAll(() => server?.stop());
+
+  it('logs one line with the URL', () => {
+    expect(server.output()).toMatch(/signalyard: GraphQL at http:\/\/localhost:\d+\/graphql/);
+  });
+
+  it('answers { __typename } over HTTP', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('serves GraphiQL to a browser', async () => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toMatch(/graphiql/i);
+  });
+
+  it('GET /health is 200 with the database up', async () => {
+    const response = await fetch(new URL('/health', server.url));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('ADMIN_PASSWORD makes the STAFF user admin', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation { logIn(input: { username: "admin", password: "admin-pass-1" }) { user { role } } }',
+      }),
+    });
+    expect(await response.json()).toEqual({ data: { logIn: { user: { role: 'STAFF' } } } });
+  });
+});
+
+describe('bad configuration stops start-up with one clear line', () => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    [
+      'DATABASE_URL of another kind',
+      { DATABASE_URL: 'mysql://localhost/x' },
+      /DATABASE_URL must start with "file:"/,
+    ],
+    ['non-numeric PORT', { PORT: 'eighty' }, /PORT must be a whole number from 0 to 65535, got "eighty"/],
+    ['PORT out of range', { PORT: '70000' }, /PORT must be a whole number/],
+  ];
+  it.each(cases)('%s', async (_name, env, message) => {
+    const { done } = runMain({ DATABASE_URL: `file:${path.join(dir, 'bad.db')}`, ...env });
+    const { code, output } = await done;
+    expect(code).toBe(1);
+    const lines = output.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^signalyard: invalid configuration: /);
+    expect(lines[0]).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});

@@ -1,0 +1,64 @@
+import { registerReceivers } from '../../src/receivers/index.js';
+import { ensureAdmin } from '../../src/schema/auth.js';
+import { type App, createApp } from '../../src/server/yoga.js';
+import { freshDatabase, type TestDatabase } from './db.js';
+
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }>;
+}
+
+export interface TestApp extends TestDatabase {
+  app: App;
+  /** Unexpected errors the server masked (a test that expects none checks it is empty). */
+  masked: unknown[];
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult<T>>;
+  /** Signs up a customer and returns its token and global id. */
+  customer(username: string): Promise<{ token: string; id: string }>;
+  /** The STAFF user `admin` (ADMIN_PASSWORD path), signed in. */
+  staff(): Promise<{ token: string; id: string }>;
+}
+
+/** The real yoga app on a fresh SQLite file, called through `yoga.fetch` (no network). */
+export async function testApp(): Promise<TestApp> {
+  const db = await freshDatabase();
+  registerReceivers();
+  const masked: unknown[] = [];
+  const app = createApp({ data: db.data, tokenTtlMs: 3_600_000, logError: (_m, e) => masked.push(e) });
+
+  const gql: TestApp['gql'] = async (query, variables, token) => {
+    const response = await app.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as GqlResult;
+    return { ...body, status: response.status } as never;
+  };
+
+  const signIn = async (mutation: 'signUp' | 'logIn', username: string, password: string) => {
+    const r = await gql<{ auth: { token: string; user: { id: string } } }>(
+      `mutation($input: CredentialsInput!) { auth: ${mutation}(input: $input) { token user { id } } }`,
+      { input: { username, password } },
+    );
+    if (!r.data?.auth) throw new Error(`${mutation} ${username} failed: ${JSON.stringify(r.errors)}`);
+    return { token: r.data.auth.token, id: r.data.auth.user.id };
+  };
+
+  return {
+    ...db,
+    app,
+    masked,
+    gql,
+    customer: (username) => signIn('signUp', username, 'password-123'),
+    staff: async () => {
+      await ensureAdmin(db.data, 'admin-password');
+      return signIn('logIn', 'admin', 'admin-password');
+    },
+  };
+}

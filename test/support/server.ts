@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Runs `npm start`'s entry point (src/server/main.ts) as a real process with this environment. */
+export function runMain(env: Record<string, string>): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; output: string }>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, output })),
+  );
+  return { child, done };
+}
+
+/** Starts the server on a free port and resolves once it printed its URL. */
+export function startServer(env: Record<string, string>): Promise<Started> {
+  const { child, done } = runMain({ PORT: '0', ...env });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    void done.then(({ code }) => reject(new Error(`server exited (${code}):\n${output}`)));
+    child.stdout?.on('data', () => {
+      const match = /GraphQL at (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: match[1],
+          output: () => output,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await done;
+          },
+        });
+      }
+    });
+  });
+}

@@ -13,8 +13,13 @@ import { MODEL_BY_KEY } from './models.js';
 import { runWrite, WRITE_OPERATIONS } from './pipeline.js';
 import { WriteQueue } from './queue.js';
 
-/** The project's database client: Prisma's API, with every write passing through the pipeline. */
-export type Db = PrismaClient;
+/**
+ * The project's database client: Prisma's API, with every write passing through the pipeline.
+ * `$transaction` takes a callback only; the transaction client it hands over nests the same way.
+ */
+export type Db = Omit<PrismaClient, '$transaction'> & {
+  $transaction<T>(fn: (tx: TxClient) => Promise<T>): Promise<T>;
+};
 
 export interface DataLayerOptions {
   /** Where failing onCommit callbacks are reported. */

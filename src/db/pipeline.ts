@@ -49,6 +49,14 @@ function delegate(state: TxState, model: PrismaModel): Delegate {
   return (state.raw as unknown as Record<string, Delegate>)[modelMeta(model).key] as Delegate;
 }
 
+/** Prisma refuses statements with too many bound parameters: long id lists go in slices. */
+const ID_CHUNK = 500;
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
+  return out;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
@@ -177,6 +185,17 @@ async function create(state: TxState, model: PrismaModel, args: Args) {
 }
 
 async function update(state: TxState, model: PrismaModel, args: Args) {
+  if (!needs('preSave', model) && !needs('postSave', model)) {
+    // Nobody listens: one statement, as Prisma would do it.
+    const data = normalizeData(model, args.data);
+    checkLimits(model, data);
+    const { select, include, omit } = args;
+    const found = await delegate(state, model).updateManyAndReturn({ where: args.where, data, limit: 1 });
+    const row = (found as Row[])[0];
+    if (!row)
+      throw new AppError('NOT_FOUND', `${model} to update not found (where ${JSON.stringify(args.where)})`);
+    return withSelection(state, model, row, { select, include, omit });
+  }
   const previous = await findOne(state, model, args.where, 'update');
   const row = await saveOne(state, model, 'update', normalizeData(model, args.data), previous);
   return withSelection(state, model, row, args);
@@ -215,7 +234,17 @@ async function createMany(state: TxState, model: PrismaModel, args: Args, return
   }
   if (!returnRows) return { count: rows.length };
   if (args.select === undefined && args.omit === undefined) return rows;
-  return d.findMany({ where: { id: { in: rows.map((r) => r.id) } }, select: args.select, omit: args.omit });
+  const selected: unknown[] = [];
+  for (const slice of chunks(rows.map((r) => r.id))) {
+    selected.push(
+      ...((await d.findMany({
+        where: { id: { in: slice } },
+        select: args.select,
+        omit: args.omit,
+      })) as unknown[]),
+    );
+  }
+  return selected;
 }
 
 /**
@@ -254,8 +283,8 @@ async function updateMany(state: TxState, model: PrismaModel, args: Args, return
     else own.push({ row, data: rowData });
   }
   const written: Row[] = [];
-  if (common.length > 0) {
-    const where = { AND: [args.where ?? {}, { id: { in: common.map((r) => r.id) } }] };
+  for (const slice of chunks(common)) {
+    const where = { AND: [args.where ?? {}, { id: { in: slice.map((r) => r.id) } }] };
     written.push(...((await d.updateManyAndReturn({ where, data })) as Row[]));
   }
   for (const { row, data: rowData } of own) {
@@ -284,6 +313,13 @@ async function deleteRows(state: TxState, model: PrismaModel, rows: Row[]): Prom
   if (rows.length === 0) return;
   for (const row of rows) await send('preDelete', state, model, { instance: row });
   const ids = rows.map((r) => r.id);
+  for (const slice of chunks(ids)) await deleteDependants(state, model, slice);
+  for (const slice of chunks(ids)) await delegate(state, model).deleteMany({ where: { id: { in: slice } } });
+  for (const row of rows) await send('postDelete', state, model, { instance: row });
+}
+
+/** The schema's onDelete rules for the rows `ids` of `model`, performed through the pipeline. */
+async function deleteDependants(state: TxState, model: PrismaModel, ids: number[]): Promise<void> {
   for (const dependant of ON_DELETE[model]) {
     const where = { [dependant.field]: { in: ids } };
     if (dependant.action === 'Cascade') {
@@ -305,8 +341,6 @@ async function deleteRows(state: TxState, model: PrismaModel, rows: Row[]): Prom
       );
     }
   }
-  await delegate(state, model).deleteMany({ where: { id: { in: ids } } });
-  for (const row of rows) await send('postDelete', state, model, { instance: row });
 }
 
 async function remove(state: TxState, model: PrismaModel, args: Args) {

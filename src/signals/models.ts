@@ -99,16 +99,28 @@ export const postDelete = new ModelSignal<'postDelete'>('postDelete');
 
 export const modelSignals = { preSave, postSave, preDelete, postDelete } as const;
 
+type AnyModelSignal =
+  | ModelSignal<'preSave'>
+  | ModelSignal<'postSave'>
+  | ModelSignal<'preDelete'>
+  | ModelSignal<'postDelete'>;
+type ArgsOfSignal<S, M> = S extends ModelSignal<infer K> ? ArgsByKind<M>[K] : never;
+
 /**
  * Django's `@receiver`: connects one function to several signals and/or senders at once.
  * Returns one function that disconnects all of them.
  */
-export function receiver<K extends SignalKind, M extends ModelName>(
-  signals: ModelSignal<K> | ModelSignal<K>[],
+export function receiver<S extends AnyModelSignal, M extends ModelName = ModelName>(
+  signals: S | S[],
   options: { sender?: M | M[]; dispatchUid?: string },
-  fn: Receiver<ArgsByKind<M>[K]>,
+  fn: Receiver<ArgsOfSignal<S, M>>,
 ): Disconnect {
-  const list = Array.isArray(signals) ? signals : [signals];
+  // Each signal gets the same function; its args type is the union over the signals given.
+  const list = (Array.isArray(signals) ? signals : [signals]) as unknown as Signal<
+    unknown,
+    unknown,
+    ModelName
+  >[];
   const senders: (M | undefined)[] =
     options.sender === undefined
       ? [undefined]
@@ -118,12 +130,7 @@ export function receiver<K extends SignalKind, M extends ModelName>(
   const disconnects: Disconnect[] = [];
   for (const signal of list) {
     for (const sender of senders) {
-      const connectOptions = { sender, dispatchUid: options.dispatchUid };
-      disconnects.push(
-        sender === undefined
-          ? signal.connect(fn as Receiver<AnyModelArgs<K>>, connectOptions)
-          : signal.connect(fn, { ...connectOptions, sender }),
-      );
+      disconnects.push(signal.connect(fn as Receiver<unknown>, { sender, dispatchUid: options.dispatchUid }));
     }
   }
   return () => disconnects.map((d) => d()).some(Boolean);

@@ -15,13 +15,21 @@ export async function benchFile(name: string): Promise<{ file: string; cleanup: 
 export async function benchDataLayer(name: string): Promise<{ data: DataLayer; close: () => Promise<void> }> {
   const { file, cleanup } = await benchFile(name);
   const data = await openDatabase({ databaseKind: 'sqlite', sqlitePath: file, databaseUrl: `file:${file}` });
-  return { data, close: async () => (await data.close(), cleanup()) };
+  const close = async () => {
+    await data.close();
+    cleanup();
+  };
+  return { data, close };
 }
 
 export async function benchRaw(name: string): Promise<{ raw: RawClients; close: () => Promise<void> }> {
   const { file, cleanup } = await benchFile(name);
   const raw = await createRawClients({ sqlitePath: file });
-  return { raw, close: async () => (await raw.close(), cleanup()) };
+  const close = async () => {
+    await raw.close();
+    cleanup();
+  };
+  return { raw, close };
 }
 
 export async function time(fn: () => Promise<unknown>): Promise<number> {

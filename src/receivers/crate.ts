@@ -7,8 +7,14 @@ import { type DeleteArgs, type PostSaveArgs, postDelete, postSave } from '../sig
  * changed the crates, because these receivers run in the write's own transaction.
  */
 
-/** Points the warehouse at its most recent crate, writing only when that changes. */
-export async function refreshNewestCrate(tx: TxClient, warehouseId: number): Promise<void> {
+/**
+ * Points the warehouse at its most recent crate, writing only when that changes.
+ *
+ * `newestCrateId` is unique. During a bulk move the crate may still be recorded as the newest of
+ * the warehouse it left (that warehouse's own receiver call comes later in the same write), so
+ * that stale warehouse is refreshed first.
+ */
+export async function refreshNewestCrate(tx: TxClient, warehouseId: number, hops = 0): Promise<void> {
   const warehouse = await tx.warehouse.findUnique({
     where: { id: warehouseId },
     select: { newestCrateId: true },
@@ -20,9 +26,15 @@ export async function refreshNewestCrate(tx: TxClient, warehouseId: number): Pro
     select: { id: true },
   });
   const newestCrateId = newest?.id ?? null;
-  if (warehouse.newestCrateId !== newestCrateId) {
-    await tx.warehouse.update({ where: { id: warehouseId }, data: { newestCrateId } });
+  if (warehouse.newestCrateId === newestCrateId) return;
+  if (newestCrateId !== null && hops < 64) {
+    const stale = await tx.warehouse.findFirst({
+      where: { newestCrateId, id: { not: warehouseId } },
+      select: { id: true },
+    });
+    if (stale) await refreshNewestCrate(tx, stale.id, hops + 1);
   }
+  await tx.warehouse.update({ where: { id: warehouseId }, data: { newestCrateId } });
 }
 
 /** post_save: the seed article's receiver, done right (the warehouse is saved, in the same transaction). */

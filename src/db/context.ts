@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Event, PrismaClient } from '../generated/prisma/client.js';
 import type { Role } from '../generated/prisma/enums.js';
 
 /** What a receiver learns of the request that caused a write. */
@@ -24,6 +24,8 @@ export interface TxState {
   /** How many signal-triggered writes deep this point is. */
   depth: number;
   context: SignalContext | null;
+  /** Outbox rows written in this transaction, published after the commit. */
+  events: Event[];
 }
 
 export const currentTx = new AsyncLocalStorage<TxState>();

@@ -10,6 +10,7 @@ import {
 } from './context.js';
 import { UnsupportedWriteError } from './errors.js';
 import { MODEL_BY_KEY } from './models.js';
+import type { EventRow } from './outbox.js';
 import { runWrite, WRITE_OPERATIONS } from './pipeline.js';
 import { WriteQueue } from './queue.js';
 
@@ -44,6 +45,7 @@ export class DataLayer {
   readonly db: Db;
   readonly #raw: RawClients;
   readonly #options: Required<DataLayerOptions>;
+  readonly #eventListeners = new Set<(events: EventRow[]) => void>();
 
   constructor(raw: RawClients, options: DataLayerOptions = {}) {
     this.#raw = raw;
@@ -78,8 +80,9 @@ export class DataLayer {
     const open = currentTx.getStore();
     if (open) return fn(open.client);
     const onCommit: Array<() => unknown> = [];
-    const result = await this.queue.run(() =>
-      this.#raw.writer.$transaction(
+    const events: EventRow[] = [];
+    const result = await this.queue.run(async () => {
+      const value = await this.#raw.writer.$transaction(
         (raw) => {
           const state: TxState = {
             raw,
@@ -87,15 +90,35 @@ export class DataLayer {
             onCommit,
             depth: 0,
             context,
+            events,
           };
           state.client = this.#client(context, state) as TxClient;
           return currentTx.run(state, () => fn(state.client));
         },
         { timeout: this.#options.transactionTimeoutMs, maxWait: this.#options.transactionTimeoutMs },
-      ),
-    );
+      );
+      // Still holding the writer: events reach the bus in commit order.
+      if (events.length > 0) this.#publish(events);
+      return value;
+    });
     await currentTx.exit(() => this.#runOnCommit(onCommit));
     return result;
+  }
+
+  /** Listens for committed outbox rows (the event bus); returns the function that stops listening. */
+  onCommittedEvents(listener: (events: EventRow[]) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  #publish(events: EventRow[]): void {
+    for (const listener of this.#eventListeners) {
+      try {
+        listener(events);
+      } catch (error) {
+        this.#options.logError('[signalyard] an event listener failed after commit:', error);
+      }
+    }
   }
 
   async #runOnCommit(callbacks: Array<() => unknown>): Promise<void> {

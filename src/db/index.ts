@@ -5,6 +5,8 @@ import { migrateDeploy } from './migrate.js';
 
 export { DataLayer, type Db, type SignalContext, type TxClient } from './data-layer.js';
 export { AppError, type ErrorCode, SignalDepthError, UnsupportedWriteError } from './errors.js';
+export { MODELS, type ModelName } from './models.js';
+export { audienceOf, EVENT_MODELS, type EventKind, type EventRow } from './outbox.js';
 export { MAX_SIGNAL_DEPTH } from './pipeline.js';
 export type {} from './signal-types.js';
 export { captureSignals, muteSignals } from './testing.js';

@@ -2,6 +2,7 @@ import { type ModelName, modelSignals, type SignalKind, type WriteOperation } fr
 import { currentTx, signalObserver, type TxState } from './context.js';
 import { AppError, SignalDepthError, UnsupportedWriteError } from './errors.js';
 import { checkLimits, modelMeta, ON_DELETE, type ModelName as PrismaModel } from './models.js';
+import { EVENT_MODELS, recordEvents } from './outbox.js';
 
 /**
  * The write pipeline: every write of every model, in its transaction, in this order:
@@ -161,6 +162,7 @@ async function saveOne(
   const row = (
     previous === null ? await d.create({ data }) : await d.update({ where: { id: previous.id }, data })
   ) as Row;
+  await recordEvents(state, model, 'SAVE', [row], created, updateFields);
   await send('postSave', state, model, {
     instance: row,
     created,
@@ -194,6 +196,7 @@ async function update(state: TxState, model: PrismaModel, args: Args) {
     const row = (found as Row[])[0];
     if (!row)
       throw new AppError('NOT_FOUND', `${model} to update not found (where ${JSON.stringify(args.where)})`);
+    await recordEvents(state, model, 'SAVE', [row], false, Object.keys(data));
     return withSelection(state, model, row, { select, include, omit });
   }
   const previous = await findOne(state, model, args.where, 'update');
@@ -221,8 +224,10 @@ async function createMany(state: TxState, model: PrismaModel, args: Args, return
     checkLimits(model, data);
   }
   const d = delegate(state, model);
-  if (!returnRows && !needs('postSave', model)) return d.createMany({ data: list });
+  if (!returnRows && !needs('postSave', model) && !EVENT_MODELS.has(model))
+    return d.createMany({ data: list });
   const rows = (await d.createManyAndReturn({ data: list })) as Row[];
+  await recordEvents(state, model, 'SAVE', rows, true);
   for (const row of rows) {
     await send('postSave', state, model, {
       instance: row,
@@ -259,9 +264,10 @@ async function updateMany(state: TxState, model: PrismaModel, args: Args, return
   const signalled = needs('preSave', model) || needs('postSave', model);
   if (!signalled) {
     checkLimits(model, data);
-    return returnRows
-      ? d.updateManyAndReturn({ where: args.where, data })
-      : d.updateMany({ where: args.where, data });
+    if (!returnRows && !EVENT_MODELS.has(model)) return d.updateMany({ where: args.where, data });
+    const rows = (await d.updateManyAndReturn({ where: args.where, data })) as Row[];
+    await recordEvents(state, model, 'SAVE', rows, false, Object.keys(data));
+    return returnRows ? rows : { count: rows.length };
   }
   const previous = (await d.findMany({ where: args.where, orderBy: { id: 'asc' } })) as Row[];
   if (previous.length === 0) return returnRows ? [] : { count: 0 };
@@ -293,6 +299,7 @@ async function updateMany(state: TxState, model: PrismaModel, args: Args, return
   }
   const before = new Map(previous.map((r) => [r.id, r]));
   written.sort((a, b) => a.id - b.id);
+  await recordEvents(state, model, 'SAVE', written, false, updateFields);
   for (const row of written) {
     await send('postSave', state, model, {
       instance: row,
@@ -315,6 +322,7 @@ async function deleteRows(state: TxState, model: PrismaModel, rows: Row[]): Prom
   const ids = rows.map((r) => r.id);
   for (const slice of chunks(ids)) await deleteDependants(state, model, slice);
   for (const slice of chunks(ids)) await delegate(state, model).deleteMany({ where: { id: { in: slice } } });
+  await recordEvents(state, model, 'DELETE', rows);
   for (const row of rows) await send('postDelete', state, model, { instance: row });
 }
 
@@ -351,6 +359,10 @@ async function remove(state: TxState, model: PrismaModel, args: Args) {
 }
 
 async function removeMany(state: TxState, model: PrismaModel, args: Args) {
+  const quiet = !needs('preDelete', model) && !needs('postDelete', model);
+  if (quiet && ON_DELETE[model].length === 0 && !EVENT_MODELS.has(model)) {
+    return delegate(state, model).deleteMany({ where: args.where }); // nobody to tell
+  }
   const rows = (await delegate(state, model).findMany({
     where: args.where,
     orderBy: { id: 'asc' },

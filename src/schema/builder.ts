@@ -20,6 +20,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   scopeAuth: {
+    // subscriptions are authorised when they start, not only per event
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({ signedIn: ctx.user !== null, staff: ctx.user?.role === 'STAFF' }),
     unauthorizedError: (_parent, ctx, info) =>
       ctx.user === null
@@ -46,3 +48,4 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.queryType({});
+builder.subscriptionType({});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataLayer, Db, SignalContext } from '../db/index.js';
+import type { Realtime } from '../realtime/index.js';
 
 export type SessionUser = NonNullable<SignalContext['user']>;
 
@@ -11,11 +12,13 @@ export interface Context {
   /** Writes through it reach receivers with this request's `context`. */
   db: Db;
   tokenTtlMs: number;
+  realtime: Realtime;
 }
 
 export interface ContextDeps {
   data: DataLayer;
   tokenTtlMs: number;
+  realtime: Realtime;
 }
 
 export function createContext(deps: ContextDeps, user: SessionUser | null): Context {
@@ -26,6 +29,7 @@ export function createContext(deps: ContextDeps, user: SessionUser | null): Cont
     data: deps.data,
     db: deps.data.withContext({ user, requestId }),
     tokenTtlMs: deps.tokenTtlMs,
+    realtime: deps.realtime,
   };
 }
 

@@ -1,9 +1,10 @@
 import { migrateDeploy, openDatabase } from '../db/index.js';
+import { Realtime } from '../realtime/index.js';
 import { registerReceivers } from '../receivers/index.js';
 import { ensureAdmin } from '../schema/auth.js';
 import { ConfigError, childEnv, loadConfig } from './config.js';
 import { createHttpServer, listen } from './http.js';
-import { createApp } from './yoga.js';
+import { authenticate, createApp } from './yoga.js';
 
 /** `npm start`: validate configuration, apply migrations, serve. The only file that listens. */
 async function main() {
@@ -15,14 +16,16 @@ async function main() {
   registerReceivers();
   const data = await openDatabase(config);
   if (config.adminPassword !== null) await ensureAdmin(data, config.adminPassword);
-  const app = createApp({ data, tokenTtlMs: config.tokenTtlMs });
-  const server = createHttpServer(app);
-  const port = await listen(server, config.port);
+  const realtime = new Realtime(data, { retentionMs: config.eventRetentionMs }).start();
+  const app = createApp({ data, realtime, tokenTtlMs: config.tokenTtlMs });
+  const http = createHttpServer(app, (authorization) => authenticate(data, authorization));
+  const port = await listen(http.server, config.port);
   console.log(`signalyard: GraphQL at http://localhost:${port}/graphql`);
 
   const stop = () => {
-    server.close();
-    void data.close().finally(() => process.exit(0));
+    void Promise.allSettled([http.close(), realtime.stop()])
+      .then(() => data.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

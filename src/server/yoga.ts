@@ -1,5 +1,8 @@
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { DataLayer } from '../db/index.js';
+import type { Realtime } from '../realtime/index.js';
 import { userForToken } from '../schema/auth.js';
 import { type Context, createContext, type SessionUser } from '../schema/context.js';
 import { createMaskError, type ErrorLogger } from '../schema/errors.js';
@@ -8,10 +11,9 @@ import { buildSchema } from '../schema/index.js';
 export interface AppDeps {
   data: DataLayer;
   tokenTtlMs: number;
+  realtime: Realtime;
   logError?: ErrorLogger;
 }
-
-export type App = YogaServerInstance<Record<string, never>, Context>;
 
 /** `GET /health`: 200 when the database answers a query, 503 otherwise. */
 function useDatabaseHealth(data: DataLayer): Plugin {
@@ -31,12 +33,31 @@ function useDatabaseHealth(data: DataLayer): Plugin {
 }
 
 const DEFAULT_QUERY = `# signalyard: writes fire model signals; committed events stream to subscribers.
-# Sign in (logIn / signUp), then send "Authorization: Bearer <token>" in the headers below.
+# 1. Sign in (npm start with ADMIN_PASSWORD set makes the STAFF user "admin"), then put
+#    {"Authorization": "Bearer <token>"} in the Headers tab below.
+# 2. Run "Live" in one tab, then "CreateCrate" in another: the SaveEvents arrive at once.
+
+mutation LogIn {
+  logIn(input: { username: "admin", password: "<ADMIN_PASSWORD>" }) { token user { username role } }
+}
+
+subscription Live {
+  postSave {
+    cursor model created updateFields
+    node { id ... on Crate { name warehouse { name } } ... on Warehouse { name newestCrate { name } } }
+  }
+}
+
+mutation CreateWarehouse {
+  createWarehouse(input: { name: "North Dock", address: "1 Harbour Road" }) { id name }
+}
+
+mutation CreateCrate($warehouseId: ID!) {
+  createCrate(input: { name: "CR-00531", warehouseId: $warehouseId }) { id name warehouse { newestCrate { name } } }
+}
 
 query Warehouses {
-  warehouses(first: 10) {
-    edges { node { id name newestCrate { id name } } }
-  }
+  warehouses(first: 10) { edges { node { id name newestCrate { name } } } }
 }
 `;
 
@@ -59,16 +80,55 @@ export async function authenticate(
   return user;
 }
 
+/** What graphql-ws passes as the server context of a WebSocket operation. */
+export interface ServerContext {
+  connectionParams?: Record<string, unknown>;
+}
+
+export type App = YogaServerInstance<ServerContext, Context>;
+
+/** The bearer value of a request: graphql-ws connectionParams, else the HTTP header. */
+function authorizationOf(initial: { request?: unknown; connectionParams?: Record<string, unknown> }) {
+  const fromParams = initial.connectionParams?.authorization;
+  if (typeof fromParams === 'string') return fromParams;
+  // a fetch Request (yoga's own Headers class, so no instanceof); a WebSocket upgrade has none here
+  const headers = (initial.request as { headers?: { get?: unknown } } | undefined)?.headers;
+  if (typeof headers?.get === 'function') return (headers as Headers).get('authorization');
+  return undefined;
+}
+
+/**
+ * The graphql-sse protocol's single-connection mode (PUT to reserve a stream, a stream token,
+ * DELETE to stop) on /graphql. Its distinct-connections mode is plain SSE, which yoga answers.
+ */
+function useGraphQLSSESingleConnection(): Plugin {
+  const inner = useGraphQLSSE({ endpoint: '/graphql' });
+  return {
+    onYogaInit: inner.onYogaInit,
+    onRequest(payload) {
+      const { request, url } = payload;
+      const single =
+        request.method === 'PUT' ||
+        request.method === 'DELETE' ||
+        request.headers.has('x-graphql-event-stream-token') ||
+        url.searchParams.has('token');
+      if (single) return inner.onRequest?.(payload);
+    },
+  };
+}
+
 /** Creates the yoga app (never listens: see http.ts). */
 export function createApp(deps: AppDeps): App {
   const { data, logError = (m, e) => console.error(m, e) } = deps;
-  return createYoga<Record<string, never>, Context>({
+  return createYoga<ServerContext, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     // yoga's own liveness check answers without the database; /health is ours (see above).
     healthCheckEndpoint: '/live',
     landingPage: false,
-    graphiql: { title: 'signalyard', defaultQuery: DEFAULT_QUERY },
+    // GraphiQL's assets inlined: it works on machines with no access to a CDN.
+    renderGraphiQL,
+    graphiql: { title: 'signalyard', defaultQuery: DEFAULT_QUERY, subscriptionsProtocol: 'WS' },
     maskedErrors: { maskError: createMaskError(logError) },
     logging: {
       debug: () => {},
@@ -81,8 +141,7 @@ export function createApp(deps: AppDeps): App {
         logError('[signalyard] server error', first);
       },
     },
-    context: async ({ request }) =>
-      createContext(deps, await authenticate(data, request.headers.get('authorization'))),
-    plugins: [useDatabaseHealth(data)],
+    context: async (initial) => createContext(deps, await authenticate(data, authorizationOf(initial))),
+    plugins: [useDatabaseHealth(data), useGraphQLSSESingleConnection()],
   });
 }

@@ -1,3 +1,4 @@
+import { Realtime } from '../../src/realtime/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { ensureAdmin } from '../../src/schema/auth.js';
 import { type App, createApp } from '../../src/server/yoga.js';
@@ -11,6 +12,7 @@ export interface GqlResult<T = Record<string, unknown>> {
 
 export interface TestApp extends TestDatabase {
   app: App;
+  realtime: Realtime;
   /** Unexpected errors the server masked (a test that expects none checks it is empty). */
   masked: unknown[];
   gql<T = Record<string, unknown>>(
@@ -25,11 +27,24 @@ export interface TestApp extends TestDatabase {
 }
 
 /** The real yoga app on a fresh SQLite file, called through `yoga.fetch` (no network). */
-export async function testApp(): Promise<TestApp> {
+export async function testApp(
+  options: { retentionMs?: number; subscriberCapacity?: number } = {},
+): Promise<TestApp> {
   const db = await freshDatabase();
   registerReceivers();
   const masked: unknown[] = [];
-  const app = createApp({ data: db.data, tokenTtlMs: 3_600_000, logError: (_m, e) => masked.push(e) });
+  const realtime = new Realtime(db.data, {
+    retentionMs: options.retentionMs ?? 3_600_000,
+    relayIntervalMs: 100,
+    subscriberCapacity: options.subscriberCapacity,
+    logError: (_m, e) => masked.push(e),
+  }).start();
+  const app = createApp({
+    data: db.data,
+    realtime,
+    tokenTtlMs: 3_600_000,
+    logError: (_m, e) => masked.push(e),
+  });
 
   const gql: TestApp['gql'] = async (query, variables, token) => {
     const response = await app.fetch('http://yoga/graphql', {
@@ -52,6 +67,11 @@ export async function testApp(): Promise<TestApp> {
 
   return {
     ...db,
+    async close() {
+      await realtime.stop();
+      await db.close();
+    },
+    realtime,
     app,
     masked,
     gql,

@@ -1,0 +1,88 @@
+import { AppError, type DataLayer, type EventRow } from '../db/index.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { EventBus } from './bus.js';
+
+export interface EventFilter {
+  model?: string;
+  kind?: 'SAVE' | 'DELETE';
+  rowId?: number;
+  createdOnly?: boolean;
+  /** null: every audience (STAFF); else only these audiences. */
+  audiences: string[] | null;
+}
+
+export function matches(filter: EventFilter, event: EventRow): boolean {
+  return (
+    (filter.model === undefined || event.model === filter.model) &&
+    (filter.kind === undefined || event.kind === filter.kind) &&
+    (filter.rowId === undefined || event.rowId === filter.rowId) &&
+    (!filter.createdOnly || event.created) &&
+    (filter.audiences === null || filter.audiences.includes(event.audience))
+  );
+}
+
+function whereOf(filter: EventFilter): Prisma.EventWhereInput {
+  return {
+    ...(filter.model !== undefined && { model: filter.model }),
+    ...(filter.kind !== undefined && { kind: filter.kind }),
+    ...(filter.rowId !== undefined && { rowId: filter.rowId }),
+    ...(filter.createdOnly && { created: true }),
+    ...(filter.audiences !== null && { audience: { in: filter.audiences } }),
+  };
+}
+
+export interface StreamOptions {
+  bus: EventBus;
+  data: DataLayer;
+  filter: EventFilter;
+  /** Replay every later event first (the event id of the client's last cursor). */
+  after: number | null;
+  /** Live events a subscriber may fall behind before it is closed. */
+  capacity: number;
+  retentionHours: number;
+}
+
+const PAGE = 500;
+
+/**
+ * Resume-by-cursor with no gap and no duplicate: listen to live events first (buffered), replay
+ * the later events from the Event table, then drain the buffer, skipping cursors already sent.
+ */
+export async function* eventStream(options: StreamOptions): AsyncGenerator<EventRow> {
+  const { bus, data, filter } = options;
+  const live = bus.listen((event) => matches(filter, event), options.capacity);
+  try {
+    let last = options.after ?? 0;
+    if (options.after !== null) {
+      const oldest = await data.reader.event.findFirst({ orderBy: { id: 'asc' }, select: { id: true } });
+      if (oldest && options.after < oldest.id - 1) {
+        throw new AppError(
+          'BAD_USER_INPUT',
+          `after: this cursor is older than the event retention (${options.retentionHours} h): ` +
+            'refetch the data, then subscribe without after',
+          { field: 'after', reason: 'CURSOR_EXPIRED' },
+        );
+      }
+      const where = whereOf(filter);
+      for (;;) {
+        const page = await data.reader.event.findMany({
+          where: { ...where, id: { gt: last } },
+          orderBy: { id: 'asc' },
+          take: PAGE,
+        });
+        for (const event of page) {
+          last = event.id;
+          yield event;
+        }
+        if (page.length < PAGE) break;
+      }
+    }
+    for await (const event of live) {
+      if (event.id <= last) continue; // already replayed, or published twice by the relay
+      last = event.id;
+      yield event;
+    }
+  } finally {
+    await live.return();
+  }
+}

@@ -1,5 +1,12 @@
 /** The closed set of codes an expected failure carries; src/schema/errors.ts maps them to `extensions.code`. */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'OUT_OF_STOCK';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'OUT_OF_STOCK'
+  /** A live subscription closed because its client fell too far behind (it resumes by cursor). */
+  | 'SUBSCRIBER_TOO_SLOW';
 
 /**
  * An expected failure: its message reaches the client. Everything else is masked.

@@ -2,11 +2,11 @@ import type { DataLayer, EventRow } from '../db/index.js';
 import { EventBus } from './bus.js';
 import { OutboxRelay } from './relay.js';
 import { EventRowLoader } from './rows.js';
-import { type EventFilter, eventStream } from './stream.js';
+import { type EventFilter, eventStream, type StreamOverflow } from './stream.js';
 
 export { SubscriberOverflowError } from './bus.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
-export type { EventFilter } from './stream.js';
+export { type EventFilter, StreamOverflow } from './stream.js';
 export { EventBus, EventRowLoader, OutboxRelay };
 
 export interface RealtimeOptions {
@@ -49,7 +49,7 @@ export class Realtime {
   }
 
   /** Events matching `filter`: those after the cursor first, then live ones. */
-  stream(filter: EventFilter, after: number | null): AsyncGenerator<EventRow> {
+  stream(filter: EventFilter, after: number | null): AsyncGenerator<EventRow | StreamOverflow> {
     return eventStream({
       bus: this.bus,
       data: this.data,

@@ -1,6 +1,15 @@
 import { AppError, type DataLayer, type EventRow } from '../db/index.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import type { EventBus } from './bus.js';
+import { type EventBus, SubscriberOverflowError } from './bus.js';
+
+/** The last item of a stream whose subscriber fell behind: the subscription ends with it. */
+export class StreamOverflow {
+  constructor(
+    readonly message: string,
+    /** The id of the last event this subscriber was sent (its cursor to resume from). */
+    readonly lastEventId: number,
+  ) {}
+}
 
 export interface EventFilter {
   model?: string;
@@ -48,7 +57,7 @@ const PAGE = 500;
  * Resume-by-cursor with no gap and no duplicate: listen to live events first (buffered), replay
  * the later events from the Event table, then drain the buffer, skipping cursors already sent.
  */
-export async function* eventStream(options: StreamOptions): AsyncGenerator<EventRow> {
+export async function* eventStream(options: StreamOptions): AsyncGenerator<EventRow | StreamOverflow> {
   const { bus, data, filter } = options;
   const live = bus.listen((event) => matches(filter, event), options.capacity);
   try {
@@ -77,10 +86,17 @@ export async function* eventStream(options: StreamOptions): AsyncGenerator<Event
         if (page.length < PAGE) break;
       }
     }
-    for await (const event of live) {
-      if (event.id <= last) continue; // already replayed, or published twice by the relay
-      last = event.id;
-      yield event;
+    try {
+      for await (const event of live) {
+        if (event.id <= last) continue; // already replayed, or published twice by the relay
+        last = event.id;
+        yield event;
+      }
+    } catch (error) {
+      // Ends this subscription with a reason instead of an error that would tear down the
+      // transport (a graphql-ws socket carries other subscriptions too).
+      if (!(error instanceof SubscriberOverflowError)) throw error;
+      yield new StreamOverflow(error.message, last);
     }
   } finally {
     await live.return();

@@ -2,7 +2,7 @@ import { brandWithType } from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { AppError, type EventRow } from '../db/index.js';
 import type { Notification as NotificationRow } from '../generated/prisma/client.js';
-import { decodeCursor, type EventFilter, encodeCursor } from '../realtime/index.js';
+import { decodeCursor, type EventFilter, encodeCursor, StreamOverflow } from '../realtime/index.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { Crate } from './crate.js';
@@ -63,6 +63,16 @@ const DeleteEvent = builder.objectRef<EventRow>('DeleteEvent').implement({
   }),
 });
 
+/** The event, or the end of a subscription whose subscriber fell behind. */
+function eventOf(item: EventRow | StreamOverflow): EventRow {
+  if (item instanceof StreamOverflow) {
+    throw new AppError('SUBSCRIBER_TOO_SLOW', item.message, {
+      ...(item.lastEventId > 0 && { lastCursor: encodeCursor(item.lastEventId) }),
+    });
+  }
+  return item;
+}
+
 /** STAFF see every event; a customer only those of their own orders and notifications. */
 function audiences(ctx: Context): string[] | null {
   if (!ctx.user) throw new AppError('UNAUTHENTICATED', 'Sign in to subscribe');
@@ -95,7 +105,7 @@ builder.subscriptionType({
         }
         return stream(ctx, { kind: 'SAVE', model, rowId }, args.after);
       },
-      resolve: (event) => event,
+      resolve: eventOf,
     }),
     postDelete: t.field({
       type: DeleteEvent,
@@ -103,7 +113,7 @@ builder.subscriptionType({
       args: { model: t.arg({ type: ModelName }), after: t.arg.string() },
       subscribe: (_root, args, ctx) =>
         stream(ctx, { kind: 'DELETE', model: args.model ?? undefined }, args.after),
-      resolve: (event) => event,
+      resolve: eventOf,
     }),
     notifications: t.field({
       type: Notification,
@@ -112,7 +122,8 @@ builder.subscriptionType({
       args: { after: t.arg.string() },
       subscribe: (_root, args, ctx) =>
         stream(ctx, { kind: 'SAVE', model: 'Notification', createdOnly: true }, args.after),
-      resolve: async (event, _args, ctx) => {
+      resolve: async (item, _args, ctx) => {
+        const event = eventOf(item);
         const row = await ctx.realtime.rows.load(event);
         if (!row)
           throw new AppError(

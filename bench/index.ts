@@ -1,6 +1,15 @@
 /** `npm run bench`: every benchmark, each printed as a table. */
+import { benchFanout } from './fanout.js';
 import { benchPipeline } from './pipeline.js';
 import { table } from './support.js';
 
-console.log('pipeline: signalyard writes vs the same work with the raw Prisma client (same run)');
-table(await benchPipeline());
+const only = process.argv[2];
+if (!only || only === 'pipeline') {
+  console.log('pipeline: signalyard writes vs the same work with the raw Prisma client (same run)');
+  table(await benchPipeline());
+}
+if (!only || only === 'fanout') {
+  console.log('fan-out: one event to N subscribers (clients in a separate process; the machine is shared)');
+  table(await benchFanout());
+}
+process.exit(0);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import type { EventRow } from '../db/index.js';
 
@@ -101,6 +102,8 @@ export class EventBus {
   #listeners = 0;
 
   constructor(target: PubSubEventTarget<Channels> = new EventTarget() as PubSubEventTarget<Channels>) {
+    // one listener per live subscriber: thousands are expected, not a leak
+    setMaxListeners(0, target);
     this.#target = target;
     this.#pubsub = createPubSub<Channels>({ eventTarget: target });
   }

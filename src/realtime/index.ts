@@ -49,7 +49,7 @@ export class Realtime {
   }
 
   /** Events matching `filter`: those after the cursor first, then live ones. */
-  stream(filter: EventFilter, after: number | null): AsyncGenerator<EventRow | StreamOverflow> {
+  stream(filter: EventFilter, after: number | null): AsyncIterableIterator<EventRow | StreamOverflow> {
     return eventStream({
       bus: this.bus,
       data: this.data,

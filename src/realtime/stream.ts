@@ -1,6 +1,6 @@
 import { AppError, type DataLayer, type EventRow } from '../db/index.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { type EventBus, SubscriberOverflowError } from './bus.js';
+import { type EventBus, type LiveQueue, SubscriberOverflowError } from './bus.js';
 
 /** The last item of a stream whose subscriber fell behind: the subscription ends with it. */
 export class StreamOverflow {
@@ -57,9 +57,33 @@ const PAGE = 500;
  * Resume-by-cursor with no gap and no duplicate: listen to live events first (buffered), replay
  * the later events from the Event table, then drain the buffer, skipping cursors already sent.
  */
-export async function* eventStream(options: StreamOptions): AsyncGenerator<EventRow | StreamOverflow> {
-  const { bus, data, filter } = options;
-  const live = bus.listen((event) => matches(filter, event), options.capacity);
+export function eventStream(options: StreamOptions): AsyncIterableIterator<EventRow | StreamOverflow> {
+  const live = options.bus.listen((event) => matches(options.filter, event), options.capacity);
+  const inner = replayThenLive(options, live);
+  // An async generator waiting for the next live event cannot be stopped by return(): the call
+  // queues behind the await, and a disconnected subscriber would stay listening forever. Closing
+  // the live queue first ends that wait, then the generator finishes.
+  return {
+    next: () => inner.next(),
+    return: async () => {
+      await live.return();
+      return inner.return(undefined);
+    },
+    throw: async (error: unknown) => {
+      await live.return();
+      return inner.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+async function* replayThenLive(
+  options: StreamOptions,
+  live: LiveQueue,
+): AsyncGenerator<EventRow | StreamOverflow> {
+  const { data, filter } = options;
   try {
     let last = options.after ?? 0;
     if (options.after !== null) {

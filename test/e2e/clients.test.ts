@@ -137,6 +137,7 @@ describe('graphql-ws client', () => {
     await scenario(events, staffMutate, 'ws');
     stop();
     await client.dispose();
+    await s.drained(before);
   });
 
   it('an invalid token is refused when the connection opens, with a clear reason', async () => {
@@ -193,6 +194,7 @@ describe.each([
     await scenario(events, staffMutate, singleConnection ? 'sse-single' : 'sse');
     stop();
     client.dispose();
+    await s.drained(before);
   });
 });
 
@@ -225,6 +227,7 @@ describe('Apollo Client 4 (GraphQLWsLink + HttpLink)', () => {
     subscription.unsubscribe();
     client.stop();
     await wsClient.dispose();
+    await s.drained(before);
   });
 });
 
@@ -264,5 +267,6 @@ describe('urql (subscriptionExchange over graphql-sse)', () => {
     await scenario(events, mutate, 'urql');
     unsubscribe();
     sse.dispose();
+    await s.drained(before);
   });
 });

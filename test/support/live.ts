@@ -10,6 +10,8 @@ export interface LiveServer extends TestApp {
   wsUrl: string;
   /** Resolves once `count` more live subscribers are listening on the bus. */
   subscribers(count: number, since: number): Promise<void>;
+  /** Resolves once the server stopped listening for departed subscribers (fails if they leak). */
+  drained(base: number): Promise<void>;
 }
 
 /** The real server (yoga + graphql-ws) on a real loopback port, over a fresh SQLite file. */
@@ -28,6 +30,17 @@ export async function liveServer(options: Parameters<typeof testApp>[0] = {}): P
       while (t.realtime.bus.subscriberCount < since + count) {
         if (Date.now() > deadline)
           throw new Error(`only ${t.realtime.bus.subscriberCount - since} of ${count} subscribers`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async drained(base) {
+      const deadline = Date.now() + 10_000;
+      while (t.realtime.bus.subscriberCount > base) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `${t.realtime.bus.subscriberCount - base} subscribers still listening after their clients left`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 10));
       }
     },

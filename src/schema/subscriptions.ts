@@ -96,11 +96,24 @@ builder.subscriptionType({
         let model: string | undefined = args.model ?? undefined;
         let rowId: number | undefined;
         if (args.id) {
-          const typename = Buffer.from(String(args.id), 'base64').toString().split(':')[0] ?? '';
-          rowId = parseId(String(args.id), typename);
-          if (model && model !== typename) {
-            throw new AppError('BAD_USER_INPUT', `id: '${args.id}' is not a ${model} ID`, { field: 'id' });
+          const typename = Object.keys(NODE_TYPES).find((name) => {
+            try {
+              parseId(String(args.id), name);
+              return true;
+            } catch {
+              return false;
+            }
+          });
+          if (!typename || (model && model !== typename)) {
+            throw new AppError(
+              'BAD_USER_INPUT',
+              `id: '${args.id}' is not the ID of a ${model ?? 'model with events'}`,
+              {
+                field: 'id',
+              },
+            );
           }
+          rowId = parseId(String(args.id), typename);
           model = typename;
         }
         return stream(ctx, { kind: 'SAVE', model, rowId }, args.after);

@@ -123,6 +123,31 @@ describe('the outbox relay', () => {
   });
 });
 
+describe('postSave(id:)', () => {
+  it('follows one row only; an ID of a model without events is BAD_USER_INPUT', async () => {
+    const { app, staff, warehouse } = await setup();
+    const a = await app.data.db.crate.create({ data: { name: 'a', warehouseId: warehouse.id } });
+    const b = await app.data.db.crate.create({ data: { name: 'b', warehouseId: warehouse.id } });
+    const idOf = (id: number) => Buffer.from(`Crate:${id}`).toString('base64');
+    const query =
+      'subscription($id: ID) { postSave(id: $id) { updateFields node { ... on Crate { name } } } }';
+    const before = app.realtime.bus.subscriberCount;
+    const stream = await sse(app, query, staff, { id: idOf(a.id) });
+    while (app.realtime.bus.subscriberCount === before) await new Promise((r) => setTimeout(r, 10));
+    await app.data.db.crate.update({ where: { id: b.id }, data: { name: 'b2' } });
+    await app.data.db.crate.update({ where: { id: a.id }, data: { name: 'a2' } });
+    const text = await stream.readUntil((x) => x.includes('a2'));
+    expect(text).toContain('"name":"a2"');
+    expect(text).not.toContain('b2');
+    await stream.cancel();
+    const user = await sse(app, query, staff, { id: Buffer.from('User:1').toString('base64') });
+    expect(await user.readUntil((x) => x.includes('BAD_USER_INPUT'))).toContain(
+      'is not the ID of a model with events',
+    );
+    await user.cancel();
+  });
+});
+
 describe('GraphiQL', () => {
   it('is served with its assets inline and opens with example subscription and mutation operations', async () => {
     t = await testApp();

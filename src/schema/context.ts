@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataLayer, Db, SignalContext } from '../db/index.js';
 import type { Realtime } from '../realtime/index.js';
+import { createLoaders, type Loaders } from './loaders.js';
 
 export type SessionUser = NonNullable<SignalContext['user']>;
 
@@ -13,6 +14,7 @@ export interface Context {
   db: Db;
   tokenTtlMs: number;
   realtime: Realtime;
+  loaders: Loaders;
 }
 
 export interface ContextDeps {
@@ -30,6 +32,7 @@ export function createContext(deps: ContextDeps, user: SessionUser | null): Cont
     db: deps.data.withContext({ user, requestId }),
     tokenTtlMs: deps.tokenTtlMs,
     realtime: deps.realtime,
+    loaders: createLoaders(deps.data),
   };
 }
 

@@ -16,6 +16,15 @@ function isGraphQLErrorLike(error: unknown): error is GraphQLErrorLike {
   return error instanceof Error && 'extensions' in error && 'path' in error;
 }
 
+interface UniqueViolation {
+  code: 'P2002';
+  meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: unknown } } } };
+}
+
+function isUniqueViolation(error: unknown): error is UniqueViolation {
+  return error instanceof Error && 'code' in error && error.code === 'P2002';
+}
+
 function originalOf(error: unknown): unknown {
   let current = error;
   while (isGraphQLErrorLike(current) && current.originalError) current = current.originalError;
@@ -36,6 +45,15 @@ export function createMaskError(log: ErrorLogger) {
       return new GraphQLError(original.message, {
         ...at,
         extensions: { code: original.code, ...original.details },
+      });
+    }
+    // Two writes raced for a unique value (two sign-ups with one username): the loser's input is taken.
+    if (isUniqueViolation(original)) {
+      const fields = original.meta?.target ?? original.meta?.driverAdapterError?.cause?.constraint?.fields;
+      const which = Array.isArray(fields) ? fields.join(', ') : 'a unique field';
+      return new GraphQLError(`${which}: this value is taken`, {
+        ...at,
+        extensions: { code: 'BAD_USER_INPUT', field: which },
       });
     }
     if (isGraphQLErrorLike(original)) {

@@ -1,4 +1,16 @@
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { AppError } from '../db/index.js';
+import type { Crate as CrateRow } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
+import { Crate } from './crate.js';
+
+const crateCursor = (id: number) => Buffer.from(`crate:${id}`).toString('base64url');
+function parseCrateCursor(cursor: string): number {
+  const match = /^crate:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match?.[1])
+    throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a crates cursor`, { field: 'after' });
+  return Number(match[1]);
+}
 
 /** Warehouses and crates are STAFF's to see and manage. */
 export const Warehouse = builder.prismaNode('Warehouse', {
@@ -8,9 +20,22 @@ export const Warehouse = builder.prismaNode('Warehouse', {
     name: t.exposeString('name'),
     address: t.exposeString('address', { nullable: true }),
     newestCrate: t.relation('newestCrate', { nullable: true }),
-    crates: t.relatedConnection(
-      'crates',
-      { cursor: 'id', query: { orderBy: { id: 'asc' } } },
+    crates: t.connection(
+      {
+        type: Crate,
+        resolve: (warehouse, args, ctx) =>
+          resolveCursorConnection<Promise<CrateRow[]>>(
+            { args, toCursor: (crate) => crateCursor(crate.id), defaultSize: 20, maxSize: 100 },
+            ({ after, before, limit, inverted }) =>
+              ctx.loaders.cratePages.load({
+                warehouseId: warehouse.id,
+                after: after === undefined ? null : parseCrateCursor(after),
+                before: before === undefined ? null : parseCrateCursor(before),
+                limit,
+                inverted,
+              }),
+          ),
+      },
       { name: 'CrateConnection' },
       { name: 'CrateEdge' },
     ),

@@ -191,3 +191,67 @@ describe('input errors', () => {
     expect(t.masked).toEqual([]);
   });
 });
+
+describe('races', () => {
+  it('two sign-ups racing for one username: one wins, the other gets BAD_USER_INPUT, nothing is masked', async () => {
+    const signUp = () =>
+      t.gql('mutation { signUp(input: { username: "twin", password: "password-123" }) { token } }');
+    const results = await Promise.all([signUp(), signUp(), signUp()]);
+    expect(results.filter((r) => r.data?.signUp)).toHaveLength(1);
+    for (const r of results.filter((x) => x.errors)) {
+      expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    expect(t.masked).toEqual([]);
+  });
+});
+
+describe('Warehouse.crates pages', () => {
+  it('pages forward and backward with cursors, reading only the page from the database', async () => {
+    const w = await createWarehouse('paged');
+    const wid = Number(Buffer.from(w, 'base64').toString().split(':')[1]);
+    await t.data.db.crate.createMany({
+      data: Array.from({ length: 25 }, (_, i) => ({ name: `p${i}`, warehouseId: wid })),
+    });
+    type Page = {
+      node: {
+        crates: {
+          edges: { cursor: string; node: { name: string } }[];
+          pageInfo: {
+            hasNextPage: boolean;
+            hasPreviousPage: boolean;
+            endCursor: string;
+            startCursor: string;
+          };
+        };
+      };
+    };
+    const page = (args: string, vars: Record<string, unknown> = {}) =>
+      run<Page>(
+        `${args.includes('$c') ? 'query($id: ID!, $c: String)' : 'query($id: ID!)'} { node(id: $id) { ... on Warehouse { crates(${args}) { edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage endCursor startCursor } } } } }`,
+        { id: w, ...vars },
+      );
+    t.queries.length = 0;
+    const first = await page('first: 10');
+    expect(first.node.crates.edges.map((e) => e.node.name)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `p${i}`),
+    );
+    expect(first.node.crates.pageInfo.hasNextPage).toBe(true);
+    // the page query asked the database for 11 ids (10 + 1 to know there is a next page), not 25 rows
+    expect(t.queries.some((q) => q.includes('UNION') || /LIMIT \?\)$/.test(q))).toBe(true);
+    const second = await page('first: 10, after: $c', { c: first.node.crates.pageInfo.endCursor });
+    expect(second.node.crates.edges.map((e) => e.node.name)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `p${i + 10}`),
+    );
+    const last = await page('last: 3');
+    expect(last.node.crates.edges.map((e) => e.node.name)).toEqual(['p22', 'p23', 'p24']);
+    expect(last.node.crates.pageInfo.hasPreviousPage).toBe(true);
+    const before = await page('last: 2, before: $c', { c: last.node.crates.pageInfo.startCursor });
+    expect(before.node.crates.edges.map((e) => e.node.name)).toEqual(['p20', 'p21']);
+    const bad = await t.gql(
+      'query($id: ID!) { node(id: $id) { ... on Warehouse { crates(first: 1, after: "nope") { edges { cursor } } } } }',
+      { id: w },
+      staff,
+    );
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});

@@ -3,6 +3,7 @@ import { createRawClients } from './client.js';
 import { DataLayer } from './data-layer.js';
 import { migrateDeploy } from './migrate.js';
 
+export type { Crate, Notification, Prisma, User } from '../generated/prisma/client.js';
 export { DataLayer, type Db, type SignalContext, type TxClient } from './data-layer.js';
 export { AppError, type ErrorCode, SignalDepthError, UnsupportedWriteError } from './errors.js';
 export { MODELS, type ModelName } from './models.js';

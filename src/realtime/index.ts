@@ -56,7 +56,7 @@ export class Realtime {
       filter,
       after,
       capacity: this.options.subscriberCapacity ?? 1_000,
-      retentionHours: Math.round(this.options.retentionMs / 3_600_000),
+      retentionMs: this.options.retentionMs,
     });
   }
 }

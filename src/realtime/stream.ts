@@ -1,5 +1,4 @@
-import { AppError, type DataLayer, type EventRow } from '../db/index.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { AppError, type DataLayer, type EventRow, type Prisma } from '../db/index.js';
 import { type EventBus, type LiveQueue, SubscriberOverflowError } from './bus.js';
 
 /** The last item of a stream whose subscriber fell behind: the subscription ends with it. */
@@ -48,10 +47,16 @@ export interface StreamOptions {
   after: number | null;
   /** Live events a subscriber may fall behind before it is closed. */
   capacity: number;
-  retentionHours: number;
+  retentionMs: number;
 }
 
 const PAGE = 500;
+
+function describe(ms: number): string {
+  if (ms >= 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
 
 /**
  * Resume-by-cursor with no gap and no duplicate: listen to live events first (buffered), replay
@@ -91,7 +96,7 @@ async function* replayThenLive(
       if (oldest && options.after < oldest.id - 1) {
         throw new AppError(
           'BAD_USER_INPUT',
-          `after: this cursor is older than the event retention (${options.retentionHours} h): ` +
+          `after: this cursor is older than the event retention (${describe(options.retentionMs)}): ` +
             'refetch the data, then subscribe without after',
           { field: 'after', reason: 'CURSOR_EXPIRED' },
         );

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { User as UserRow } from '../db/index.js';
 import { AppError, type DataLayer } from '../db/index.js';
-import type { User as UserRow } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import type { SessionUser } from './context.js';
 import { User } from './user.js';

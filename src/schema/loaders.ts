@@ -1,6 +1,5 @@
 import DataLoader from 'dataloader';
-import type { DataLayer } from '../db/index.js';
-import type { Crate } from '../generated/prisma/client.js';
+import type { Crate, DataLayer } from '../db/index.js';
 
 /** One page of one warehouse's crates, in id order (reversed for `last`/`before`). */
 export interface CratePageKey {

@@ -1,7 +1,7 @@
 import { brandWithType } from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { Notification as NotificationRow } from '../db/index.js';
 import { AppError, type EventRow } from '../db/index.js';
-import type { Notification as NotificationRow } from '../generated/prisma/client.js';
 import { decodeCursor, type EventFilter, encodeCursor, StreamOverflow } from '../realtime/index.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';

@@ -1,6 +1,6 @@
 import { resolveCursorConnection } from '@pothos/plugin-relay';
+import type { Crate as CrateRow } from '../db/index.js';
 import { AppError } from '../db/index.js';
-import type { Crate as CrateRow } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { Crate } from './crate.js';
 

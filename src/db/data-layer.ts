@@ -122,10 +122,10 @@ export class DataLayer {
   }
 
   async #runOnCommit(callbacks: Array<() => unknown>): Promise<void> {
-    // A callback may add more (an onCommit inside an onCommit write): run until none are left.
-    for (let i = 0; i < callbacks.length; i++) {
+    // In order, each awaited; one failing does not stop the rest (the commit stands either way).
+    for (const callback of callbacks) {
       try {
-        await callbacks[i]?.();
+        await callback();
       } catch (error) {
         this.#options.logError('[signalyard] an onCommit callback failed after commit:', error);
       }

@@ -5,20 +5,11 @@
  */
 export class WriteQueue {
   #tail: Promise<unknown> = Promise.resolve();
-  #waiting = 0;
-
-  /** How many transactions wait for, or hold, the writer. */
-  get depth(): number {
-    return this.#waiting;
-  }
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    this.#waiting += 1;
     const result = this.#tail.then(task);
-    const release = () => {
-      this.#waiting -= 1;
-    };
-    this.#tail = result.then(release, release);
+    const settled = () => {};
+    this.#tail = result.then(settled, settled);
     return result;
   }
 }

@@ -25,10 +25,6 @@ export class LiveQueue implements AsyncIterableIterator<EventRow> {
     private readonly onClose: () => void,
   ) {}
 
-  get size(): number {
-    return this.#buffer.length;
-  }
-
   push(event: EventRow): void {
     if (this.#closed) return;
     if (this.#waiting) {

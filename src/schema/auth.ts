@@ -25,11 +25,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** Issues a random bearer token; only its SHA-256 is stored. */
+/** Issues a random bearer token (only its SHA-256 is stored) and drops the user's expired ones. */
 export async function issueToken(data: DataLayer, userId: number, ttlMs: number): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await data.db.authToken.create({
-    data: { tokenHash: sha256(token), userId, expiresAt: new Date(Date.now() + ttlMs) },
+  await data.db.$transaction(async (tx) => {
+    await tx.authToken.deleteMany({ where: { userId, expiresAt: { lte: new Date() } } });
+    await tx.authToken.create({
+      data: { tokenHash: sha256(token), userId, expiresAt: new Date(Date.now() + ttlMs) },
+    });
   });
   return token;
 }

@@ -255,3 +255,24 @@ describe('Warehouse.crates pages', () => {
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('tokens', () => {
+  it('an expired token is refused, and signing in again drops the expired ones', async () => {
+    const { token } = await t.customer('expiring');
+    const user = await t.data.db.user.findUniqueOrThrow({ where: { username: 'expiring' } });
+    await t.data.db.authToken.updateMany({
+      where: { userId: user.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const refused = await t.gql('{ me { username } }', {}, token);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const again = await t.gql<{ logIn: { token: string } }>(
+      'mutation { logIn(input: { username: "expiring", password: "password-123" }) { token } }',
+    );
+    expect((await t.gql('{ me { username } }', {}, again.data?.logIn.token)).data).toEqual({
+      me: { username: 'expiring' },
+    });
+    expect(await t.data.db.authToken.count({ where: { userId: user.id } })).toBe(1);
+  });
+});

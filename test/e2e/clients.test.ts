@@ -127,11 +127,7 @@ describe('graphql-ws client', () => {
     const before = s.realtime.bus.subscriberCount;
     const stop = client.subscribe<{ postSave: SaveEvent }>(
       { query: POST_SAVE },
-      {
-        next: (r) => (r.data ? events.push(r.data.postSave) : events.fail(r.errors)),
-        error: events.fail,
-        complete: () => {},
-      },
+      events.sink((d: { postSave: SaveEvent }) => d.postSave),
     );
     await s.subscribers(1, before);
     await scenario(events, staffMutate, 'ws');
@@ -184,11 +180,7 @@ describe.each([
     const before = s.realtime.bus.subscriberCount;
     const stop = client.subscribe<{ postSave: SaveEvent }>(
       { query: POST_SAVE },
-      {
-        next: (r) => (r.data ? events.push(r.data.postSave) : events.fail(r.errors)),
-        error: events.fail,
-        complete: () => {},
-      },
+      events.sink((d: { postSave: SaveEvent }) => d.postSave),
     );
     await s.subscribers(1, before);
     await scenario(events, staffMutate, singleConnection ? 'sse-single' : 'sse');

@@ -33,11 +33,7 @@ function subscribe<T>(client: ReturnType<typeof ws>, query: string, variables: R
   const items = new Collector<T>();
   const stop = client.subscribe<T>(
     { query, variables },
-    {
-      next: (r) => (r.data ? items.push(r.data) : items.fail(r.errors)),
-      error: items.fail,
-      complete: () => {},
-    },
+    items.sink((d: T) => d),
   );
   return { items, stop };
 }

@@ -1,13 +1,10 @@
 /** Warehouses and crates through the real yoga server: the newest-crate receiver as users see it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../support/app.js';
+import { staffApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
 let staff: string;
-beforeAll(async () => {
-  t = await testApp();
-  staff = (await t.staff()).token;
-});
+beforeAll(async () => ({ t, staff } = await staffApp()));
 afterAll(() => t.close());
 
 async function run<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {

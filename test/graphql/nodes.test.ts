@@ -1,17 +1,12 @@
 /** node / nodes across types: batched, one statement per type however many IDs. */
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../support/app.js';
+import { appStatements, staffApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
 let staff: string;
-beforeAll(async () => {
-  t = await testApp();
-  staff = (await t.staff()).token;
-});
+beforeAll(async () => ({ t, staff } = await staffApp()));
 afterAll(() => t.close());
-
-const appStatements = (queries: string[]) => queries.filter((q) => !/AuthToken|FROM \S*User\W/.test(q));
 
 it('nodes(ids) of 2 types costs one statement per type, for 4 ids as for 40', async () => {
   const ids: string[] = [];

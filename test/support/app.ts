@@ -82,3 +82,16 @@ export async function testApp(
     },
   };
 }
+
+/** A test app and the STAFF token, for suites that act as STAFF. */
+export async function staffApp(
+  options: Parameters<typeof testApp>[0] = {},
+): Promise<{ t: TestApp; staff: string }> {
+  const t = await testApp(options);
+  return { t, staff: (await t.staff()).token };
+}
+
+/** The statements a query itself ran: without the per-request bearer-token lookup (token, then user). */
+export function appStatements(queries: string[]): string[] {
+  return queries.filter((q) => !/AuthToken|FROM \S*User\W/.test(q));
+}

@@ -68,6 +68,16 @@ export class Collector<T> {
     for (const w of this.#waiters.splice(0)) w();
   };
 
+  /** An observer for graphql-ws / graphql-sse clients: each result's data (picked) or its errors. */
+  sink<R>(pick: (data: R) => T) {
+    return {
+      next: (result: { data?: R | null; errors?: unknown }) =>
+        result.data ? this.push(pick(result.data)) : this.fail(result.errors),
+      error: this.fail,
+      complete: () => {},
+    };
+  }
+
   /** Waits until at least `count` items arrived (or fails after a timeout). */
   async count(count: number, timeoutMs = 10_000): Promise<T[]> {
     const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@ export {
   type ArgsByKind,
   type DataOf,
   type DeleteArgs,
+  type DeleteOrigin,
   type ModelName,
   type ModelRegistry,
   ModelSignal,
@@ -15,8 +16,21 @@ export {
   preSave,
   type RowOf,
   receiver,
+  registerModelNames,
   type SignalEnvironment,
   type SignalKind,
   type WriteOperation,
 } from './models.js';
-export { type ConnectOptions, type Disconnect, type Receiver, type RobustResult, Signal } from './signal.js';
+export {
+  type ConnectOptions,
+  type Delivery,
+  type Disconnect,
+  type Receiver,
+  type ReceiverResult,
+  type RegistrationInfo,
+  type RobustResult,
+  type SendArgs,
+  Signal,
+  type SignalLogger,
+  setSignalLogger,
+} from './signal.js';

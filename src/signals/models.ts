@@ -1,4 +1,4 @@
-import { type ConnectOptions, type Disconnect, type Receiver, Signal } from './signal.js';
+import { type ConnectOptions, type Delivery, type Disconnect, type Receiver, Signal } from './signal.js';
 
 /**
  * The models the data layer knows, filled in by declaration merging (src/db/signal-types.ts),
@@ -23,13 +23,18 @@ type Env = SignalEnvironment extends { tx: infer T; context: infer C }
   : { tx: unknown; context: unknown };
 
 interface Common<M> {
+  /** The signal that was sent (compare it with `preSave`, `postSave`, ...). */
+  signal: Delivery['signal'];
   sender: M;
   /** The transaction client: writes through it join this write's transaction (and fire their own signals). */
   tx: Env['tx'];
   /** The request's context (signed-in user, request id), or null outside a request. */
   context: Env['context'] | null;
-  /** Runs `fn` after the outermost transaction commits; never after a rollback. */
-  onCommit(fn: () => unknown): void;
+  /**
+   * Runs `fn` after the outermost transaction commits; never after a rollback (this write's
+   * savepoint's included). `fn` gets a client that works after the commit.
+   */
+  onCommit(fn: (db: Env['tx']) => unknown): void;
 }
 
 export type WriteOperation = 'create' | 'update' | 'upsert' | 'createMany' | 'updateMany';
@@ -55,9 +60,18 @@ export interface PostSaveArgs<M> extends Common<M> {
   operation: WriteOperation;
 }
 
+/**
+ * What started a delete (Django's `origin`): one row's `delete`, or a bulk `deleteMany`. Rows
+ * deleted by a cascade carry the origin of the delete that reached them.
+ */
+export type DeleteOrigin =
+  | { [O in ModelName]: { model: O; operation: 'delete'; instance: RowOf<O> } }[ModelName]
+  | { model: ModelName; operation: 'deleteMany'; where: unknown };
+
 export interface DeleteArgs<M> extends Common<M> {
   /** The row being (pre_delete) or just (post_delete) deleted. */
   instance: RowOf<M>;
+  origin: DeleteOrigin;
 }
 
 export interface ArgsByKind<M> {
@@ -71,6 +85,33 @@ export type SignalKind = keyof ArgsByKind<string>;
 /** The args a receiver connected without a sender gets: a union narrowed by `sender`. */
 export type AnyModelArgs<K extends SignalKind> = { [M in ModelName]: ArgsByKind<M>[K] }[ModelName];
 
+/**
+ * The model names senders are checked against. src/db registers them when it loads (this folder
+ * imports nothing from src); a connect made before that is checked at registration.
+ */
+let knownModels: ReadonlySet<string> | null = null;
+const uncheckedSenders: Array<{ signal: string; sender: string }> = [];
+
+function unknownSender(signal: string, sender: string, known: ReadonlySet<string>): TypeError {
+  return new TypeError(
+    `${signal}.connect: sender '${sender}' is not a model name; the models are ${[...known].join(', ')}`,
+  );
+}
+
+/** Called by the data layer with its models' names; throws for a sender connected earlier that is none. */
+export function registerModelNames(names: readonly string[]): void {
+  const known = new Set(names);
+  knownModels = known;
+  const wrong = uncheckedSenders.splice(0).find((entry) => !known.has(entry.sender));
+  if (wrong) throw unknownSender(wrong.signal, wrong.sender, known);
+}
+
+function checkSender(signal: string, sender: string | undefined): void {
+  if (sender === undefined) return;
+  if (knownModels === null) uncheckedSenders.push({ signal, sender });
+  else if (!knownModels.has(sender)) throw unknownSender(signal, sender, knownModels);
+}
+
 /** A model signal: `connect(receiver, { sender: 'Crate' })` types the receiver's args for Crate. */
 export class ModelSignal<K extends SignalKind> extends Signal<AnyModelArgs<K>, unknown, ModelName> {
   override connect<M extends ModelName>(
@@ -79,8 +120,9 @@ export class ModelSignal<K extends SignalKind> extends Signal<AnyModelArgs<K>, u
   ): Disconnect;
   override connect(receiver: Receiver<AnyModelArgs<K>>, options?: { dispatchUid?: string }): Disconnect;
   override connect(receiver: Receiver<never>, options: ConnectOptions<ModelName> = {}): Disconnect {
+    checkSender(this.name, options.sender);
     // A receiver for one sender only ever gets that sender's args: the registry filters by sender.
-    return super.connect(receiver as Receiver<AnyModelArgs<K>>, options);
+    return super.connect(receiver as Receiver<AnyModelArgs<K> & Delivery<ModelName>>, options);
   }
 
   override disconnect(
@@ -88,7 +130,10 @@ export class ModelSignal<K extends SignalKind> extends Signal<AnyModelArgs<K>, u
     options: { sender?: ModelName } = {},
   ): boolean {
     // Same reasoning as connect: the lookup compares identity, never calls the receiver.
-    return super.disconnect(target as Receiver<AnyModelArgs<K>> | { dispatchUid: string }, options);
+    return super.disconnect(
+      target as Receiver<AnyModelArgs<K> & Delivery<ModelName>> | { dispatchUid: string },
+      options,
+    );
   }
 }
 

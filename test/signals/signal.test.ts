@@ -12,6 +12,7 @@ import {
   preSave,
   receiver,
   Signal,
+  setSignalLogger,
 } from '../../src/signals/index.js';
 
 type Args = { value: number };
@@ -107,15 +108,14 @@ describe('connect and send', () => {
     expect(seen).toEqual([1, 2]);
   });
 
-  it('receivers get the args as sent', async () => {
+  it('receivers get the args as sent, with the signal and the sender (Django: signal=, sender=)', async () => {
     const s = make();
-    let got: Args | undefined;
+    let got: unknown;
     s.connect((args) => {
       got = args;
     });
-    const args = { value: 42 };
-    await s.send('Crate', args);
-    expect(got).toBe(args);
+    await s.send('Crate', { value: 42 });
+    expect(got).toEqual({ value: 42, signal: s, sender: 'Crate' });
   });
 
   it('connect refuses something that is not a function', () => {
@@ -228,11 +228,18 @@ describe('errors: send vs sendRobust', () => {
     s.connect(a);
     s.connect(b);
     s.connect(c);
-    expect(await s.sendRobust('Crate', { value: 0 })).toEqual([
-      { receiver: a, ok: true, value: 'ok-a' },
-      { receiver: b, ok: false, error },
-      { receiver: c, ok: true, value: 'ok-c' },
-    ]);
+    const logged: unknown[] = [];
+    const previous = setSignalLogger((_message, e) => logged.push(e));
+    try {
+      expect(await s.sendRobust('Crate', { value: 0 })).toEqual([
+        [a, 'ok-a'],
+        [b, error],
+        [c, 'ok-c'],
+      ]);
+    } finally {
+      setSignalLogger(previous);
+    }
+    expect(logged).toEqual([error]);
   });
 
   it('sendRobust with no receivers returns an empty list', async () => {

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRawClients, type RawClients } from '../src/db/client.js';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { type DataLayer, migrateDeploy, openDatabase } from '../src/db/index.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 
 /** A migrated SQLite file in a temp folder; removed by `cleanup`. */
 export async function benchFile(name: string): Promise<{ file: string; cleanup: () => void }> {
@@ -22,14 +23,21 @@ export async function benchDataLayer(name: string): Promise<{ data: DataLayer; c
   return { data, close };
 }
 
+/** The bare stack to compare with: a plain Prisma client on the official better-sqlite3 adapter. */
+export interface RawClients {
+  writer: PrismaClient;
+}
+
 export async function benchRaw(name: string): Promise<{ raw: RawClients; close: () => Promise<void> }> {
   const { file, cleanup } = await benchFile(name);
-  const raw = await createRawClients({ sqlitePath: file });
+  const writer = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: 10_000 }) });
+  await writer.$executeRawUnsafe('PRAGMA journal_mode = WAL');
+  await writer.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   const close = async () => {
-    await raw.close();
+    await writer.$disconnect();
     cleanup();
   };
-  return { raw, close };
+  return { raw: { writer }, close };
 }
 
 export async function time(fn: () => Promise<unknown>): Promise<number> {

@@ -7,9 +7,12 @@ name=${1:?usage: scripts/new-migration.sh <name> [git-rev]}
 rev=${2:-HEAD}
 cd "$(dirname "$0")/.."
 old=$(mktemp --suffix=.prisma)
-trap 'rm -f "$old"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -rf "$old" "$scratch"' EXIT
 git show "$rev:prisma/schema.prisma" > "$old"
 dir="prisma/migrations/$(date -u +%Y%m%d%H%M%S)_${name}"
 mkdir -p "$dir"
-npx prisma migrate diff --from-schema-datamodel "$old" --to-schema-datamodel prisma/schema.prisma --script > "$dir/migration.sql"
+# The CLI opens DATABASE_URL through prisma.config.ts even for a diff of two datamodels; a
+# scratch file keeps it from failing when the default ./data folder does not exist.
+DATABASE_URL="file:$scratch/diff.db" npx prisma migrate diff --from-schema-datamodel "$old" --to-schema-datamodel prisma/schema.prisma --script > "$dir/migration.sql"
 echo "wrote $dir/migration.sql"

@@ -1,41 +1,95 @@
-import type { TxState } from './context.js';
-import { currentTx } from './context.js';
-import { AppError } from './errors.js';
-import { checkLimits, ON_DELETE, type ModelName as PrismaModel } from './models.js';
-import { EVENT_MODELS, recordEvents } from './outbox.js';
+import { type Frame, inChild } from './frames.js';
+import { checkLimits, type ModelName as PrismaModel } from './models.js';
+import { EVENT_MODELS, type EventEntry, recordEvents } from './outbox.js';
 import {
   type Args,
   chunks,
   type Data,
   delegate,
-  enter,
+  limitOf,
   needs,
   normalizeData,
   type Row,
   send,
+  withSelections,
+  writtenFields,
 } from './phases.js';
 
 /** Bulk writes: a signal (and an outbox event) per row, as few statements as the rows allow. */
 
-export async function createMany(state: TxState, model: PrismaModel, args: Args, returnRows: boolean) {
-  const list = (Array.isArray(args.data) ? args.data : [args.data]).map((d) => normalizeData(model, d));
+/** A skipped duplicate: its savepoint is rolled back (pre_save side effects included). */
+class Duplicate extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'P2002';
+}
+
+/**
+ * `skipDuplicates` (which Prisma 6.19 refuses on SQLite): each row in its own savepoint, with
+ * INSERT ... ON CONFLICT DO NOTHING semantics: a row whose insert hits a unique constraint is
+ * skipped, and whatever its pre_save receivers wrote is rolled back with it.
+ */
+async function insertSkippingDuplicates(frame: Frame, model: PrismaModel, list: Data[]): Promise<Row[]> {
+  const rows: Row[] = [];
   for (const data of list) {
-    await send('preSave', state, model, {
-      instance: data,
-      created: true,
-      updateFields: null,
-      previous: null,
-      operation: 'createMany',
-    });
-    checkLimits(model, data);
+    try {
+      const row = await inChild(
+        frame,
+        async (rowFrame) => {
+          await send('preSave', rowFrame, model, {
+            instance: data,
+            created: true,
+            updateFields: null,
+            previous: null,
+            operation: 'createMany',
+          });
+          checkLimits(model, data);
+          try {
+            return (await delegate(rowFrame, model).create({ data })) as Row;
+          } catch (error) {
+            throw isUniqueViolation(error) ? new Duplicate() : error;
+          }
+        },
+        { savepoint: true, depth: frame.depth, label: `${model}.createMany` },
+      );
+      rows.push(row);
+    } catch (error) {
+      if (!(error instanceof Duplicate)) throw error;
+    }
   }
-  const d = delegate(state, model);
-  if (!returnRows && !needs('postSave', model) && !EVENT_MODELS.has(model))
-    return d.createMany({ data: list });
-  const rows = (await d.createManyAndReturn({ data: list })) as Row[];
-  await recordEvents(state, model, 'SAVE', rows, true);
+  return rows;
+}
+
+export async function createMany(frame: Frame, model: PrismaModel, args: Args, returnRows: boolean) {
+  const list = (Array.isArray(args.data) ? args.data : [args.data]).map((d) => normalizeData(model, d));
+  const d = delegate(frame, model);
+  let rows: Row[];
+  if (args.skipDuplicates === true) {
+    rows = await insertSkippingDuplicates(frame, model, list);
+  } else {
+    for (const data of list) {
+      await send('preSave', frame, model, {
+        instance: data,
+        created: true,
+        updateFields: null,
+        previous: null,
+        operation: 'createMany',
+      });
+      checkLimits(model, data);
+    }
+    if (!returnRows && !needs('postSave', model) && !EVENT_MODELS.has(model)) {
+      return d.createMany({ data: list });
+    }
+    rows = (await d.createManyAndReturn({ data: list })) as Row[];
+  }
+  await recordEvents(
+    frame,
+    model,
+    'SAVE',
+    rows.map((row) => ({ row, created: true, updateFields: null })),
+  );
   for (const row of rows) {
-    await send('postSave', state, model, {
+    await send('postSave', frame, model, {
       instance: row,
       created: true,
       updateFields: null,
@@ -44,49 +98,47 @@ export async function createMany(state: TxState, model: PrismaModel, args: Args,
     });
   }
   if (!returnRows) return { count: rows.length };
-  if (args.select === undefined && args.omit === undefined) return rows;
-  const selected: unknown[] = [];
-  for (const slice of chunks(rows.map((r) => r.id))) {
-    selected.push(
-      ...((await d.findMany({
-        where: { id: { in: slice } },
-        select: args.select,
-        omit: args.omit,
-      })) as unknown[]),
-    );
-  }
-  return selected;
+  return withSelections(frame, model, rows, args);
 }
 
 /**
  * updateMany with a signal per row (Django's `update()` sends none). When every pre_save
  * receiver leaves the data as it was, the rows are written by one statement; a receiver that
  * changes one row's data makes that row a write of its own. The original `where` is kept in the
- * write, so a conditional update (`quantity: { gte: n }`) stays atomic.
+ * write, so a conditional update (`quantity: { gte: n }`) stays atomic; `limit` picks the rows
+ * (lowest ids first) before any signal is sent.
  */
-export async function updateMany(state: TxState, model: PrismaModel, args: Args, returnRows: boolean) {
-  const d = delegate(state, model);
+export async function updateMany(frame: Frame, model: PrismaModel, args: Args, returnRows: boolean) {
+  const d = delegate(frame, model);
   const data = normalizeData(model, args.data);
+  const limit = limitOf(args);
   const signalled = needs('preSave', model) || needs('postSave', model);
   if (!signalled) {
     checkLimits(model, data);
-    if (!returnRows && !EVENT_MODELS.has(model)) return d.updateMany({ where: args.where, data });
-    const rows = (await d.updateManyAndReturn({ where: args.where, data })) as Row[];
-    await recordEvents(state, model, 'SAVE', rows, false, Object.keys(data));
-    return returnRows ? rows : { count: rows.length };
+    if (!returnRows && !EVENT_MODELS.has(model)) return d.updateMany({ where: args.where, data, limit });
+    const rows = (await d.updateManyAndReturn({ where: args.where, data, limit })) as Row[];
+    const updateFields = writtenFields(data);
+    await recordEvents(
+      frame,
+      model,
+      'SAVE',
+      rows.map((row) => ({ row, created: false, updateFields })),
+    );
+    return returnRows ? withSelections(frame, model, rows, args) : { count: rows.length };
   }
-  const previous = (await d.findMany({ where: args.where, orderBy: { id: 'asc' } })) as Row[];
+  const previous = (await d.findMany({ where: args.where, orderBy: { id: 'asc' }, take: limit })) as Row[];
   if (previous.length === 0) return returnRows ? [] : { count: 0 };
-  const updateFields = Object.keys(data);
+  const fieldsBefore = writtenFields(data);
+  const original = JSON.stringify(data);
+  // Rows whose data no receiver changed are written together; the others one by one.
   const common: Row[] = [];
   const own: Array<{ row: Row; data: Data }> = [];
-  const original = JSON.stringify(data);
   for (const row of previous) {
     const rowData = structuredClone(data);
-    await send('preSave', state, model, {
+    await send('preSave', frame, model, {
       instance: rowData,
       created: false,
-      updateFields,
+      updateFields: fieldsBefore,
       previous: row,
       operation: 'updateMany',
     });
@@ -94,20 +146,26 @@ export async function updateMany(state: TxState, model: PrismaModel, args: Args,
     if (JSON.stringify(rowData) === original) common.push(row);
     else own.push({ row, data: rowData });
   }
-  const written: Row[] = [];
+  const written: EventEntry[] = [];
   for (const slice of chunks(common)) {
     const where = { AND: [args.where ?? {}, { id: { in: slice.map((r) => r.id) } }] };
-    written.push(...((await d.updateManyAndReturn({ where, data })) as Row[]));
+    const updateFields = writtenFields(data);
+    for (const row of (await d.updateManyAndReturn({ where, data })) as Row[]) {
+      written.push({ row, created: false, updateFields });
+    }
   }
   for (const { row, data: rowData } of own) {
     const where = { AND: [args.where ?? {}, { id: row.id }] };
-    written.push(...((await d.updateManyAndReturn({ where, data: rowData })) as Row[]));
+    const updateFields = writtenFields(rowData);
+    for (const stored of (await d.updateManyAndReturn({ where, data: rowData })) as Row[]) {
+      written.push({ row: stored, created: false, updateFields });
+    }
   }
   const before = new Map(previous.map((r) => [r.id, r]));
-  written.sort((a, b) => a.id - b.id);
-  await recordEvents(state, model, 'SAVE', written, false, updateFields);
-  for (const row of written) {
-    await send('postSave', state, model, {
+  written.sort((a, b) => a.row.id - b.row.id);
+  await recordEvents(frame, model, 'SAVE', written);
+  for (const { row, updateFields } of written) {
+    await send('postSave', frame, model, {
       instance: row,
       created: false,
       updateFields,
@@ -115,57 +173,6 @@ export async function updateMany(state: TxState, model: PrismaModel, args: Args,
       operation: 'updateMany',
     });
   }
-  return returnRows ? written : { count: written.length };
-}
-
-/**
- * Deletes rows with pre_delete / post_delete for each, and performs the schema's Cascade and
- * SetNull through the pipeline first, so the dependent rows' signals fire too.
- */
-export async function deleteRows(state: TxState, model: PrismaModel, rows: Row[]): Promise<void> {
-  if (rows.length === 0) return;
-  for (const row of rows) await send('preDelete', state, model, { instance: row });
-  const ids = rows.map((r) => r.id);
-  for (const slice of chunks(ids)) await deleteDependants(state, model, slice);
-  for (const slice of chunks(ids)) await delegate(state, model).deleteMany({ where: { id: { in: slice } } });
-  await recordEvents(state, model, 'DELETE', rows);
-  for (const row of rows) await send('postDelete', state, model, { instance: row });
-}
-
-/** The schema's onDelete rules for the rows `ids` of `model`, performed through the pipeline. */
-async function deleteDependants(state: TxState, model: PrismaModel, ids: number[]): Promise<void> {
-  for (const dependant of ON_DELETE[model]) {
-    const where = { [dependant.field]: { in: ids } };
-    if (dependant.action === 'Cascade') {
-      const child = enter(state, dependant.model, 'delete');
-      const children = (await delegate(child, dependant.model).findMany({ where })) as Row[];
-      await currentTx.run(child, () => deleteRows(child, dependant.model, children));
-    } else if (dependant.action === 'Restrict') {
-      const count = (await delegate(state, dependant.model).count({ where })) as number;
-      if (count > 0) {
-        throw new AppError(
-          'BAD_USER_INPUT',
-          `${model} ${ids.join(', ')} cannot be deleted: ${count} ${dependant.model} row(s) still refer to it`,
-        );
-      }
-    } else {
-      const child = enter(state, dependant.model, 'update');
-      await currentTx.run(child, () =>
-        updateMany(child, dependant.model, { where, data: { [dependant.field]: null } }, false),
-      );
-    }
-  }
-}
-
-export async function removeMany(state: TxState, model: PrismaModel, args: Args) {
-  const quiet = !needs('preDelete', model) && !needs('postDelete', model);
-  if (quiet && ON_DELETE[model].length === 0 && !EVENT_MODELS.has(model)) {
-    return delegate(state, model).deleteMany({ where: args.where }); // nobody to tell
-  }
-  const rows = (await delegate(state, model).findMany({
-    where: args.where,
-    orderBy: { id: 'asc' },
-  })) as Row[];
-  await deleteRows(state, model, rows);
-  return { count: rows.length };
+  const rows = written.map((w) => w.row);
+  return returnRows ? withSelections(frame, model, rows, args) : { count: rows.length };
 }

@@ -1,215 +1,275 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
-import type { RawClients } from './client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { Db, ReadClient, TxClient } from './client-types.js';
 import {
-  activeTx,
-  currentTx,
-  type RawTx,
+  type Binding,
+  bindingOf,
+  type ClientTarget,
+  createClient,
+  createReadClient,
+  type RawMethod,
+} from './clients.js';
+import type { Dialect, EventRow } from './dialects/types.js';
+import {
+  addOnCommit,
+  type CommitCallback,
+  contextFrame,
+  currentFrame,
+  type Frame,
+  inChild,
+  resolveFrame,
   type SignalContext,
-  type TxClient,
-  type TxState,
-} from './context.js';
-import { UnsupportedWriteError } from './errors.js';
+  Unit,
+} from './frames.js';
 import { MODEL_BY_KEY } from './models.js';
-import type { EventRow } from './outbox.js';
-import { runWrite, WRITE_OPERATIONS } from './pipeline.js';
-import { WriteQueue } from './queue.js';
-
-/**
- * The project's database client: Prisma's API, with every write passing through the pipeline.
- * `$transaction` takes a callback only; the transaction client it hands over nests the same way.
- */
-export type Db = Omit<PrismaClient, '$transaction'> & {
-  $transaction<T>(fn: (tx: TxClient) => Promise<T>): Promise<T>;
-};
+import { runWrite } from './pipeline.js';
 
 export interface DataLayerOptions {
-  /** Where failing onCommit callbacks are reported. */
+  /** Where failing onCommit callbacks and event listeners are reported. */
   logError?: (message: string, error: unknown) => void;
-  /** Longest a write transaction may run, in ms. */
+  /** Longest a transaction may run before it is rolled back and its caller fails (default 15 s). */
   transactionTimeoutMs?: number;
 }
 
-type AnyFn = (...args: unknown[]) => unknown;
+/** The event log as the realtime side reads it (the dialect decides what "committed" means). */
+export type EventLog = Pick<Dialect, 'readLog' | 'logBounds' | 'pruneLog'>;
+
+type AnyMethod = (...args: unknown[]) => Promise<unknown>;
+
+function methodOf(client: unknown, path: [string] | [string, string]): AnyMethod {
+  // Prisma clients called by model key and method name: the data layer is generic over models.
+  const [first, second] = path;
+  const owner = (client as Record<string, unknown>)[first];
+  if (second === undefined) return (owner as AnyMethod).bind(client);
+  const method = (owner as Record<string, unknown>)[second] as AnyMethod;
+  return method.bind(owner);
+}
+
+/** The SQL text of a raw call: `$queryRawUnsafe(sql, ...)`, or the tagged-template / Prisma.sql forms. */
+function sqlOf(method: RawMethod, args: unknown[]): string {
+  const [first, ...values] = args;
+  if (method.endsWith('Unsafe')) return String(first);
+  if (first instanceof Prisma.Sql) return first.sql;
+  return Prisma.sql(first as TemplateStringsArray, ...values).sql;
+}
 
 /**
- * Wraps the raw clients so that no write can bypass the signals:
+ * The data layer: Prisma's API with every write passing through the pipeline, on a dialect.
  *
- * - `db.<model>.<write>(args)` joins the transaction in AsyncLocalStorage, or opens one (through
- *   the write queue) and runs the pipeline in it; `db.$transaction(fn)` does the same for a block.
- * - reads go to the transaction when there is one (receivers see their own writes), else to the
- *   read client.
- * - onCommit callbacks run after the outermost commit, outside the queue, in order.
+ * - `db.<model>.<write>(args)` joins the unit of work in the current async context, each write
+ *   in its own savepoint, or opens a unit of its own; `db.$transaction(fn)` opens a unit, or a
+ *   savepoint when one is open (Django's nested atomic).
+ * - reads go to the unit when one is open (a write sees its own rows), else to the read client.
+ * - after the commit, the unit's events go to the event listeners in commit order, then its
+ *   onCommit callbacks run, in order, before its caller resumes.
  */
 export class DataLayer {
-  readonly queue = new WriteQueue();
   readonly db: Db;
-  readonly #raw: RawClients;
+  readonly reader: ReadClient;
+  readonly log: EventLog;
+  readonly #dialect: Dialect;
   readonly #options: Required<DataLayerOptions>;
+  readonly #target: ClientTarget;
   readonly #eventListeners = new Set<(events: EventRow[]) => void>();
 
-  constructor(raw: RawClients, options: DataLayerOptions = {}) {
-    this.#raw = raw;
+  constructor(dialect: Dialect, options: DataLayerOptions = {}) {
+    this.#dialect = dialect;
     this.#options = {
       logError: options.logError ?? ((message, error) => console.error(message, error)),
-      transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000,
+      transactionTimeoutMs: options.transactionTimeoutMs ?? 15_000,
     };
-    this.db = this.#client(null, undefined) as Db;
+    this.#target = {
+      write: (binding, model, operation, args) => this.#write(binding, model, operation, args),
+      read: (binding, model, operation, args) => this.#read(binding, model, operation, args),
+      transaction: (binding, fn, timeoutMs) => this.#transaction(binding, fn, timeoutMs),
+      raw: (binding, method, args) => this.#raw(binding, method, args),
+    };
+    this.db = createClient(this.#target, { frame: undefined, context: null });
+    this.reader = createReadClient(this.#target);
+    this.log = {
+      readLog: (query) => dialect.readLog(query),
+      logBounds: () => dialect.logBounds(),
+      pruneLog: (ageMs) => dialect.pruneLog(ageMs),
+    };
   }
 
-  /** The raw read client: plugin-prisma's relation loading and plain reads go here. */
-  get reader(): PrismaClient {
-    return this.#raw.reader;
-  }
-
-  /** Waits for queued writes, then closes both connections. */
-  async close(): Promise<void> {
-    await this.queue.run(async () => {});
-    await this.#raw.close();
+  /** Waits for the queued units, then closes every connection. */
+  close(): Promise<void> {
+    return this.#dialect.close();
   }
 
   /** A client whose writes carry the request's context to receivers. */
   withContext(context: SignalContext): Db {
-    return this.#client(context, undefined) as Db;
+    return createClient(this.#target, { frame: undefined, context });
   }
 
-  /**
-   * Runs `fn` in a write transaction: joins the current one, or queues for the writer and opens
-   * a new one. After the outermost commit, the onCommit callbacks run; after a rollback, none.
-   */
-  async transaction<T>(fn: (tx: TxClient) => Promise<T>, context: SignalContext | null = null): Promise<T> {
-    const open = currentTx.getStore();
-    if (open) return fn(open.client);
-    const onCommit: Array<() => unknown> = [];
-    const events: EventRow[] = [];
-    const result = await this.queue.run(async () => {
-      const value = await this.#raw.writer.$transaction(
-        (raw) => {
-          const state: TxState = {
-            raw,
-            client: undefined as unknown as TxClient,
-            onCommit,
-            depth: 0,
-            context,
-            events,
-          };
-          state.client = this.#client(context, state) as TxClient;
-          return currentTx.run(state, () => fn(state.client));
-        },
-        { timeout: this.#options.transactionTimeoutMs, maxWait: this.#options.transactionTimeoutMs },
-      );
-      // Still holding the writer: events reach the bus in commit order.
-      if (events.length > 0) this.#publish(events);
-      return value;
-    });
-    await currentTx.exit(() => this.#runOnCommit(onCommit));
-    return result;
+  /** Runs `fn` in a transaction: a savepoint of the one open in this async context, or a new unit. */
+  transaction<T>(fn: (tx: TxClient) => Promise<T>, context: SignalContext | null = null): Promise<T> {
+    return this.#transaction({ frame: undefined, context }, fn) as Promise<T>;
   }
 
-  /** Listens for committed outbox rows (the event bus); returns the function that stops listening. */
+  /** Listens for committed outbox rows, in commit order; returns the function that stops listening. */
   onCommittedEvents(listener: (events: EventRow[]) => void): () => void {
     this.#eventListeners.add(listener);
     return () => this.#eventListeners.delete(listener);
   }
 
   #publish(events: EventRow[]): void {
+    if (events.length === 0) return;
+    const ordered = [...events].sort((a, b) => a.id - b.id);
     for (const listener of this.#eventListeners) {
       try {
-        listener(events);
+        listener(ordered);
       } catch (error) {
         this.#options.logError('[signalyard] an event listener failed after commit:', error);
       }
     }
   }
 
-  async #runOnCommit(callbacks: Array<() => unknown>): Promise<void> {
+  async #openUnit<T>(
+    fn: (root: Frame) => Promise<T>,
+    context: SignalContext | null,
+    timeoutMs = this.#options.transactionTimeoutMs,
+  ): Promise<T> {
+    let unit: Unit | undefined;
+    try {
+      const value = await this.#dialect.runUnit(
+        async (conn) => {
+          const opened = new Unit(this.#dialect, conn, context, (frame) =>
+            createClient(this.#target, { frame, context: frame.context }),
+          );
+          unit = opened;
+          const result = await currentFrame.run(opened.root, () => fn(opened.root));
+          opened.status = 'finished';
+          return result;
+        },
+        {
+          timeoutMs,
+          afterCommit: () => {
+            if (!unit) return;
+            unit.end('committed');
+            this.#publish(unit.root.events);
+          },
+        },
+      );
+      const committed = unit as Unit | undefined;
+      if (committed) await currentFrame.exit(() => this.#runOnCommit(committed));
+      return value;
+    } catch (error) {
+      if (unit && unit.status !== 'committed') unit.end('rolledBack', error);
+      throw error;
+    }
+  }
+
+  async #runOnCommit(unit: Unit): Promise<void> {
     // In order, each awaited; one failing does not stop the rest (the commit stands either way).
-    for (const callback of callbacks) {
+    for (const callback of unit.root.onCommit) {
       try {
-        await callback();
+        await callback(unit.root.client);
       } catch (error) {
         this.#options.logError('[signalyard] an onCommit callback failed after commit:', error);
       }
     }
   }
 
-  /** Runs a write: inside the open transaction, or in a new one. */
-  #write(model: string, operation: string, args: unknown, context: SignalContext | null, bound?: TxState) {
+  async #write(binding: Binding, model: string, operation: string, args: unknown): Promise<unknown> {
     const meta = MODEL_BY_KEY.get(model);
     if (!meta) throw new Error(`Unknown model ${model}`);
-    const state = activeTx(bound);
     const payload = (args ?? {}) as Record<string, unknown>;
-    if (state) return runWrite(state, meta.name, operation, payload);
-    return this.transaction(() => {
-      const opened = currentTx.getStore() as TxState;
-      return runWrite(opened, meta.name, operation, payload);
-    }, context);
+    const label = `${meta.name}.${operation}`;
+    const write = (frame: Frame) => runWrite(frame, meta.name, operation, payload);
+    const target = await resolveFrame(binding.frame);
+    if (target === 'root') {
+      // A unit opened for one write: the unit's own savepoint is the write's.
+      return this.#openUnit(
+        (root) => inChild(root, write, { savepoint: false, depth: 1, label }),
+        binding.context,
+      );
+    }
+    return inChild(target, write, {
+      savepoint: true,
+      depth: target.depth + 1,
+      label,
+      context: binding.context,
+    });
   }
 
-  #client(context: SignalContext | null, bound: TxState | undefined): unknown {
-    const delegates = new Map<string, unknown>();
-    const target = (bound?.raw ?? this.#raw.writer) as unknown as Record<string | symbol, unknown>;
-    const readClient = (): Record<string, unknown> =>
-      (activeTx(bound)?.raw ?? this.#raw.reader) as unknown as Record<string, unknown>;
+  async #read(binding: Binding, model: string, operation: string, args: unknown[]): Promise<unknown> {
+    const target = await resolveFrame(binding.frame);
+    const client = target === 'root' ? this.#dialect.reader : target.conn.prisma;
+    return methodOf(client, [model, operation])(...args);
+  }
 
-    const delegateFor = (key: string) => {
-      let proxy = delegates.get(key);
-      if (proxy) return proxy;
-      proxy = new Proxy(
-        {},
-        {
-          get: (_, operation) => {
-            if (typeof operation !== 'string') return undefined;
-            if (WRITE_OPERATIONS.has(operation)) {
-              return (args: unknown) => this.#write(key, operation, args, context, bound);
-            }
-            return (...args: unknown[]) => {
-              const reads = readClient()[key] as Record<string, AnyFn>;
-              return reads[operation]?.(...args);
-            };
-          },
-        },
-      );
-      delegates.set(key, proxy);
-      return proxy;
-    };
-
-    const rawCall = (name: string, write: boolean) => {
-      return (...args: unknown[]) => {
-        const state = activeTx(bound);
-        if (state) return (state.raw as unknown as Record<string, AnyFn>)[name]?.(...args);
-        if (!write) return (this.#raw.reader as unknown as Record<string, AnyFn>)[name]?.(...args);
-        // WARNING: raw SQL bypasses the signals. It still takes the write queue on SQLite.
-        return this.queue.run(
-          async () => (this.#raw.writer as unknown as Record<string, AnyFn>)[name]?.(...args) as unknown,
-        );
-      };
-    };
-
-    return new Proxy(target, {
-      get: (raw, prop) => {
-        if (typeof prop === 'string') {
-          if (MODEL_BY_KEY.has(prop)) return delegateFor(prop);
-          if (prop === '$transaction') {
-            return (fn: unknown) => {
-              if (typeof fn !== 'function') {
-                throw new UnsupportedWriteError(
-                  '$transaction([...]) with an array is not supported: its writes would start before the ' +
-                    'transaction. Use $transaction(async (tx) => { ... })',
-                );
-              }
-              const state = activeTx(bound);
-              if (state) return currentTx.run(state, () => (fn as (tx: TxClient) => unknown)(state.client));
-              return this.transaction(fn as (tx: TxClient) => Promise<unknown>, context);
-            };
-          }
-          if (prop === '$executeRaw' || prop === '$executeRawUnsafe') return rawCall(prop, true);
-          if (prop === '$queryRaw' || prop === '$queryRawUnsafe') return rawCall(prop, false);
-        }
-        const value = raw[prop];
-        return typeof value === 'function' ? (value as AnyFn).bind(raw) : value;
-      },
+  async #transaction(
+    binding: Binding,
+    fn: (tx: TxClient) => Promise<unknown>,
+    timeoutMs?: number,
+  ): Promise<unknown> {
+    const target = await resolveFrame(binding.frame);
+    if (target === 'root') return this.#openUnit((root) => fn(root.client), binding.context, timeoutMs);
+    return inChild(target, (frame) => fn(frame.client), {
+      savepoint: true,
+      depth: target.depth,
+      label: '$transaction',
+      context: binding.context,
     });
+  }
+
+  #onlyReads(method: RawMethod, args: unknown[]): boolean {
+    if (method.startsWith('$execute')) return false;
+    try {
+      return this.#dialect.isReadOnly(sqlOf(method, args));
+    } catch {
+      return true; // not valid SQL: let Prisma report it, from the read path
+    }
+  }
+
+  async #raw(binding: Binding, method: RawMethod, args: unknown[]): Promise<unknown> {
+    const target = await resolveFrame(binding.frame);
+    if (this.#onlyReads(method, args)) {
+      const client = target === 'root' ? this.#dialect.reader : target.conn.prisma;
+      return methodOf(client, [method])(...args);
+    }
+    if (binding.readOnly) {
+      throw new TypeError(
+        `data.reader.${method}: this statement writes, and the read client is read-only. ` +
+          `Use data.db.${method} (raw SQL bypasses the signals) or write through the model API.`,
+      );
+    }
+    // WARNING: raw SQL that writes bypasses the signals (the one documented bypass). It still
+    // runs as a unit of work on the writer, or in a savepoint of the unit open here.
+    const run = (frame: Frame) => methodOf(frame.conn.prisma, [method])(...args);
+    if (target === 'root') return this.#openUnit(run, binding.context);
+    return inChild(target, run, { savepoint: true, depth: target.depth, label: method });
   }
 }
 
-export type { RawTx, SignalContext, TxClient };
+/**
+ * Django's `transaction.on_commit`: runs `fn` after the outermost commit of the transaction open
+ * in this async context (never after a rollback, a rolled-back savepoint's included), or at once
+ * when none is open. The callback gets a client that keeps working after the commit (absent when
+ * no transaction was open).
+ */
+export function onCommit(fn: (db: TxClient | undefined) => unknown): unknown {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`onCommit: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  }
+  const frame = contextFrame();
+  if (frame) {
+    addOnCommit(frame, fn as CommitCallback);
+    return undefined;
+  }
+  return fn(undefined);
+}
+
+/**
+ * The next value of a named sequence, inside the transaction of `tx` (a receiver's `tx`, or the
+ * client `$transaction` hands over). Values are never handed out twice and never re-issued.
+ */
+export async function nextSequenceValue(tx: TxClient, name: string): Promise<number> {
+  const binding = bindingOf(tx);
+  const target = binding ? await resolveFrame(binding.frame) : 'root';
+  if (target === 'root') {
+    throw new TypeError('nextSequenceValue: pass the tx of an open transaction (a receiver gets one)');
+  }
+  return target.unit.dialect.nextSequenceValue(target.conn, name);
+}

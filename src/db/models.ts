@@ -1,9 +1,13 @@
 import { getDatamodel } from '../generated/pothos-types.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { registerModelNames } from '../signals/index.js';
 import { AppError } from './errors.js';
 
 export type ModelName = Prisma.ModelName;
 export const MODEL_NAMES = Object.values(Prisma.ModelName) as ModelName[];
+
+// Model signals check their senders against these names (src/signals imports nothing from src).
+registerModelNames(MODEL_NAMES);
 
 /** The Prisma client property of a model: `InventoryItem` -> `inventoryItem`. */
 export function delegateKey(model: ModelName): string {
@@ -74,6 +78,7 @@ export const ON_DELETE: Readonly<
   Order: [{ model: 'Notification', field: 'orderId', action: 'SetNull' }],
   Notification: [],
   Event: [],
+  Sequence: [],
 };
 
 /** Text limits of the data model (also CHECK constraints in the migration). */

@@ -1,11 +1,10 @@
 import { type ModelName, modelSignals, type SignalKind } from '../signals/index.js';
-import { currentTx, signalObserver, type TxState } from './context.js';
-import { AppError, SignalDepthError, UnsupportedWriteError } from './errors.js';
+import { AppError, UnsupportedWriteError } from './errors.js';
+import { addOnCommit, currentFrame, type Frame } from './frames.js';
 import { modelMeta, type ModelName as PrismaModel } from './models.js';
+import { signalObserver } from './observer.js';
 
 /** The pieces every write phase uses: model access by name, nested-write rules, sending signals. */
-
-export const MAX_SIGNAL_DEPTH = 8;
 
 export type Row = Record<string, unknown> & { id: number };
 export type Data = Record<string, unknown>;
@@ -27,7 +26,7 @@ type Delegate = Record<
   Method
 >;
 
-export const WRITE_OPERATIONS = new Set([
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'create',
   'createMany',
   'createManyAndReturn',
@@ -39,14 +38,15 @@ export const WRITE_OPERATIONS = new Set([
   'deleteMany',
 ]);
 
-export function delegate(state: TxState, model: PrismaModel): Delegate {
-  // The raw transaction client indexed by model key; every model delegate has the same method names.
-  return (state.raw as unknown as Record<string, Delegate>)[modelMeta(model).key] as Delegate;
+/** The model's delegate on the frame's unit (its calls run inside the unit). */
+export function delegate(frame: Frame, model: PrismaModel): Delegate {
+  // The unit's Prisma client indexed by model key; every model delegate has the same method names.
+  return (frame.conn.prisma as unknown as Record<string, Delegate>)[modelMeta(model).key] as Delegate;
 }
 
 /** Prisma refuses statements with too many bound parameters: long id lists go in slices. */
 export const ID_CHUNK = 500;
-export function chunks<T>(items: T[]): T[][] {
+export function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
   return out;
@@ -58,13 +58,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Turns `relation: { connect: { id } }` into the foreign key and rejects every other nested
- * write: Prisma would write the related rows without their signals.
+ * write: Prisma would write the related rows without their signals. A key whose value is
+ * `undefined` means "leave as is" in Prisma: it is dropped, so it is neither written nor listed.
  */
 export function normalizeData(model: PrismaModel, data: unknown): Data {
   if (!isObject(data)) throw new UnsupportedWriteError(`${model}: data must be an object`);
   const meta = modelMeta(model);
   const out: Data = {};
   for (const [field, value] of Object.entries(data)) {
+    if (value === undefined) continue;
     const relation = meta.relations.get(field);
     if (!relation) {
       out[field] = value;
@@ -91,28 +93,27 @@ export function normalizeData(model: PrismaModel, data: unknown): Data {
   return out;
 }
 
-export function enter(state: TxState, model: string, operation: string): TxState {
-  const depth = state.depth + 1;
-  if (depth > MAX_SIGNAL_DEPTH) {
-    throw new SignalDepthError(
-      `${model}.${operation} nested ${depth} writes deep through receivers (limit ${MAX_SIGNAL_DEPTH}): ` +
-        'a receiver is probably re-triggering itself',
-    );
+/** The fields a write sets: computed after pre_save, for post_save and the Event row alike. */
+export function writtenFields(data: Data): string[] {
+  return Object.keys(data).filter((field) => data[field] !== undefined);
+}
+
+/** Prisma's `limit` on bulk writes: a whole number >= 0, or none. */
+export function limitOf(args: Args): number | undefined {
+  const { limit } = args;
+  if (limit === undefined || limit === null) return undefined;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
+    throw new UnsupportedWriteError(`limit must be a whole number >= 0, got ${String(limit)}`);
   }
-  return { ...state, depth };
+  return limit;
 }
 
 export function hasReceivers(kind: SignalKind, model: PrismaModel): boolean {
   return modelSignals[kind].hasListeners(model as ModelName);
 }
 
-/** Sends one model signal inside the transaction, unless a test muted signals. */
-export async function send(
-  kind: SignalKind,
-  state: TxState,
-  model: PrismaModel,
-  fields: Args,
-): Promise<void> {
+/** Sends one model signal inside the frame's transaction, unless a test muted signals. */
+export async function send(kind: SignalKind, frame: Frame, model: PrismaModel, fields: Args): Promise<void> {
   const observer = signalObserver.getStore();
   if (observer?.muted) return;
   observer?.record?.({
@@ -121,43 +122,72 @@ export async function send(
     instance: fields.instance,
     created: fields.created as boolean | undefined,
     updateFields: fields.updateFields as string[] | null | undefined,
+    origin: fields.origin,
   });
   if (!hasReceivers(kind, model)) return;
   const args = {
     ...fields,
     sender: model,
-    tx: state.client,
-    context: state.context,
-    onCommit: (fn: () => unknown) => {
-      state.onCommit.push(fn);
-    },
+    tx: frame.client,
+    context: frame.context,
+    onCommit: (fn: unknown) => addOnCommit(frame, fn),
   };
   // Each signal's args are built from the model's own row and data; the union type is per sender.
-  await currentTx.run(state, () => modelSignals[kind].send(model as ModelName, args as never));
+  await currentFrame.run(frame, () => modelSignals[kind].send(model as ModelName, args as never));
 }
 
 export function needs(kind: SignalKind, model: PrismaModel): boolean {
   return hasReceivers(kind, model) || signalObserver.getStore()?.record !== undefined;
 }
 
+/** The stored row with the caller's select / include / omit (re-read: receivers may have changed it). */
 export async function withSelection(
-  state: TxState,
+  frame: Frame,
   model: PrismaModel,
   row: Row,
   args: Args,
 ): Promise<unknown> {
   const { select, include, omit } = args;
   if (select === undefined && include === undefined && omit === undefined) return row;
-  return delegate(state, model).findUniqueOrThrow({ where: { id: row.id }, select, include, omit });
+  return delegate(frame, model).findUniqueOrThrow({ where: { id: row.id }, select, include, omit });
+}
+
+/** Rows with the caller's selection, in the order given (createManyAndReturn). */
+export async function withSelections(
+  frame: Frame,
+  model: PrismaModel,
+  rows: readonly Row[],
+  args: Args,
+): Promise<unknown[]> {
+  const { include, omit } = args;
+  const select = args.select as Record<string, unknown> | undefined;
+  if (select === undefined && include === undefined && omit === undefined) return [...rows];
+  // The id matches each re-read row to its place; it is dropped again when the caller did not select it.
+  const dropId = select !== undefined && !select.id;
+  const byId = new Map<number, Record<string, unknown>>();
+  for (const slice of chunks(rows.map((r) => r.id))) {
+    const found = (await delegate(frame, model).findMany({
+      where: { id: { in: slice } },
+      select: select && { ...select, id: true },
+      include,
+      omit,
+    })) as Array<Record<string, unknown>>;
+    for (const row of found) byId.set(row.id as number, row);
+  }
+  return rows.map((row) => {
+    const found = byId.get(row.id) ?? {};
+    if (dropId) delete found.id;
+    return found;
+  });
 }
 
 export async function findOne(
-  state: TxState,
+  frame: Frame,
   model: PrismaModel,
   where: unknown,
   operation: string,
 ): Promise<Row> {
-  const row = (await delegate(state, model).findFirst({ where })) as Row | null;
+  const row = (await delegate(frame, model).findFirst({ where })) as Row | null;
   if (!row) {
     throw new AppError('NOT_FOUND', `${model} to ${operation} not found (where ${JSON.stringify(where)})`);
   }

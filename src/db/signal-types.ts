@@ -1,5 +1,6 @@
 import type { Prisma } from '../generated/prisma/client.js';
-import type { SignalContext, TxClient } from './context.js';
+import type { TxClient } from './client-types.js';
+import type { SignalContext } from './frames.js';
 
 type Models = Prisma.TypeMap['model'];
 type RowOf<M extends Prisma.ModelName> = Models[M]['payload']['scalars'];

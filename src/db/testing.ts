@@ -1,4 +1,4 @@
-import { type CapturedSignal, signalObserver } from './context.js';
+import { type CapturedSignal, signalObserver } from './observer.js';
 
 /**
  * Test helpers for this project's tests and users' own: writes made inside `fn` send no model

@@ -1,55 +1,72 @@
 import type { DataLayer, EventRow } from '../db/index.js';
 import { EventBus } from './bus.js';
-import { OutboxRelay } from './relay.js';
 import { EventRowLoader } from './rows.js';
-import { type EventFilter, eventStream, type StreamOverflow } from './stream.js';
+import { type SessionToken, SessionWatch } from './sessions.js';
+import { type EventFilter, eventStream, type StreamEnd } from './stream.js';
+import { LogTailer } from './tailer.js';
 
 export { SubscriberOverflowError } from './bus.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
-export { type EventFilter, StreamOverflow } from './stream.js';
-export { EventBus, EventRowLoader, OutboxRelay };
+export type { SessionToken } from './sessions.js';
+export { type EventFilter, StreamEnd, StreamOverflow } from './stream.js';
+export { EventBus, EventRowLoader, LogTailer, SessionWatch };
 
 export interface RealtimeOptions {
   /** Live events one subscriber may fall behind before it is closed. */
   subscriberCapacity?: number;
   retentionMs: number;
+  /** How often the event log is read for other processes' commits (default 200 ms). */
+  pollMs?: number;
+  /** @deprecated the relay is gone; read as `pollMs`. */
   relayIntervalMs?: number;
+  /** How often live subscriptions' tokens are checked for revocation, in one query (default 5 s). */
+  sessionCheckMs?: number;
   logError?: (message: string, error: unknown) => void;
 }
 
-/** The event bus, its relay and the shared row loader, for one data layer. */
+/** The event bus, its log tailer, the shared row loader and the session watch, for one data layer. */
 export class Realtime {
   readonly bus = new EventBus();
   readonly rows: EventRowLoader;
-  readonly relay: OutboxRelay;
+  readonly tailer: LogTailer;
+  readonly sessions: SessionWatch;
   readonly #stopListening: () => void;
 
   constructor(
     readonly data: DataLayer,
     readonly options: RealtimeOptions,
   ) {
+    const logError = options.logError ?? ((m, e) => console.error(m, e));
     this.rows = new EventRowLoader(data);
-    this.relay = new OutboxRelay(data, this.bus, {
-      intervalMs: options.relayIntervalMs ?? 1_000,
-      graceMs: 2_000,
+    this.tailer = new LogTailer(data, this.bus, {
+      pollMs: options.pollMs ?? options.relayIntervalMs ?? 200,
       retentionMs: options.retentionMs,
-      logError: options.logError ?? ((m, e) => console.error(m, e)),
+      logError,
     });
-    this.#stopListening = data.onCommittedEvents(this.relay.onCommitted);
+    this.sessions = new SessionWatch(data, options.sessionCheckMs ?? 5_000, logError);
+    this.#stopListening = data.onCommittedEvents(this.tailer.onCommitted);
   }
 
   start(): this {
-    this.relay.start();
+    this.tailer.start();
     return this;
   }
 
   async stop(): Promise<void> {
     this.#stopListening();
-    await this.relay.stop();
+    this.sessions.stop();
+    await this.tailer.stop();
   }
 
-  /** Events matching `filter`: those after the cursor first, then live ones. */
-  stream(filter: EventFilter, after: number | null): AsyncIterableIterator<EventRow | StreamOverflow> {
+  /**
+   * Events matching `filter`: those after the cursor first, then live ones, in cursor order.
+   * With a session token the stream ends (UNAUTHENTICATED) when the token expires or is revoked.
+   */
+  stream(
+    filter: EventFilter,
+    after: number | null,
+    options: { session?: SessionToken | null } = {},
+  ): AsyncIterableIterator<EventRow | StreamEnd> {
     return eventStream({
       bus: this.bus,
       data: this.data,
@@ -57,6 +74,7 @@ export class Realtime {
       after,
       capacity: this.options.subscriberCapacity ?? 1_000,
       retentionMs: this.options.retentionMs,
+      session: options.session ? { token: options.session, watch: this.sessions } : undefined,
     });
   }
 }

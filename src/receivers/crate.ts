@@ -1,14 +1,34 @@
-import type { TxClient } from '../db/index.js';
-import { type DeleteArgs, type PostSaveArgs, postDelete, postSave } from '../signals/index.js';
+import { AppError, nextSequenceValue, type TxClient } from '../db/index.js';
+import {
+  type DeleteArgs,
+  type PostSaveArgs,
+  type PreSaveArgs,
+  postDelete,
+  postSave,
+  preSave,
+} from '../signals/index.js';
 
 /**
  * The newest-crate invariant: a warehouse's `newestCrate` is the most recently created crate
- * (highest id: ids only grow) that is in that warehouse now, or null. Holds whatever path
- * changed the crates, because these receivers run in the write's own transaction.
+ * that is in that warehouse now, or null. "Most recently created" has one definition everywhere:
+ * the highest `createdSeq`, a number from the "crate" sequence given when the crate is created
+ * (ids may be given explicitly and say nothing about order). Holds whatever path changed the
+ * crates, because these receivers run in the write's own transaction.
  */
 
+/** pre_save: a new crate takes the next creation number; nobody else sets it. */
+export async function numberNewCrate({ instance, created, tx }: PreSaveArgs<'Crate'>): Promise<void> {
+  if (created) {
+    instance.createdSeq = await nextSequenceValue(tx, 'crate');
+  } else if (instance.createdSeq !== undefined) {
+    throw new AppError('BAD_USER_INPUT', 'createdSeq is the creation order: it cannot be changed', {
+      field: 'createdSeq',
+    });
+  }
+}
+
 /**
- * Points the warehouse at its most recent crate, writing only when that changes.
+ * Points the warehouse at its most recently created crate, writing only when that changes.
  *
  * `newestCrateId` is unique. During a bulk move the crate may still be recorded as the newest of
  * the warehouse it left (that warehouse's own receiver call comes later in the same write), so
@@ -22,7 +42,7 @@ export async function refreshNewestCrate(tx: TxClient, warehouseId: number, hops
   if (!warehouse) return; // being deleted itself
   const newest = await tx.crate.findFirst({
     where: { warehouseId },
-    orderBy: { id: 'desc' },
+    orderBy: [{ createdSeq: 'desc' }, { id: 'desc' }],
     select: { id: true },
   });
   const newestCrateId = newest?.id ?? null;
@@ -37,7 +57,7 @@ export async function refreshNewestCrate(tx: TxClient, warehouseId: number, hops
   await tx.warehouse.update({ where: { id: warehouseId }, data: { newestCrateId } });
 }
 
-/** post_save: the seed article's receiver, done right (the warehouse is saved, in the same transaction). */
+/** post_save: a created or moved crate re-decides the newest crate of the warehouses it touches. */
 export async function updateNewestCrate({
   instance,
   created,
@@ -45,6 +65,8 @@ export async function updateNewestCrate({
   tx,
 }: PostSaveArgs<'Crate'>): Promise<void> {
   if (created) {
+    // The same rule, without reading: the sequence only grows, so the crate just created has
+    // the highest createdSeq there is, in its warehouse too.
     await tx.warehouse.update({ where: { id: instance.warehouseId }, data: { newestCrateId: instance.id } });
     return;
   }
@@ -60,6 +82,7 @@ export async function fallBackToPreviousCrate({ instance, tx }: DeleteArgs<'Crat
 }
 
 export function registerCrateReceivers(): void {
+  preSave.connect(numberNewCrate, { sender: 'Crate', dispatchUid: 'crate.numberNewCrate' });
   postSave.connect(updateNewestCrate, { sender: 'Crate', dispatchUid: 'crate.updateNewestCrate' });
   postDelete.connect(fallBackToPreviousCrate, {
     sender: 'Crate',

@@ -1,4 +1,4 @@
-import { AppError } from '../db/index.js';
+import { AppError, nextSequenceValue } from '../db/index.js';
 import { type PostSaveArgs, type PreSaveArgs, postSave, preSave } from '../signals/index.js';
 
 /**
@@ -7,11 +7,18 @@ import { type PostSaveArgs, type PreSaveArgs, postSave, preSave } from '../signa
  * buyer is notified. All in the order's transaction: a rejection leaves no trace.
  */
 
+/** Prisma's Int is a signed 32-bit integer: stock may not grow past it. */
+const MAX_INT = 2_147_483_647;
+
 export function formatOrderNumber(sequence: number): string {
   return `ORD-${String(sequence).padStart(6, '0')}`;
 }
 
-/** pre_save (create): validate the quantity, reserve stock atomically, assign the ordNumber. */
+/**
+ * pre_save (create): validate the quantity, reserve stock atomically (none for an order created
+ * as CANCELLED), assign the ordNumber from the "order" sequence: unique for every row of a
+ * createMany, and never handed out again, even after the newest order is deleted.
+ */
 export async function reserveStock({ instance, created, tx }: PreSaveArgs<'Order'>): Promise<void> {
   if (!created) return;
   const quantity = instance.quantity;
@@ -22,38 +29,62 @@ export async function reserveStock({ instance, created, tx }: PreSaveArgs<'Order
   }
   const itemId = instance.inventoryItemId;
   if (typeof itemId !== 'number') throw new AppError('BAD_USER_INPUT', 'inventoryItemId is required');
-  const item = await tx.inventoryItem.findUnique({ where: { id: itemId } });
-  if (!item)
-    throw new AppError('NOT_FOUND', `InventoryItem ${itemId} not found`, { field: 'inventoryItemId' });
+  if (instance.status !== 'CANCELLED') await reserve(tx, itemId, quantity);
+  instance.ordNumber = formatOrderNumber(await nextSequenceValue(tx, 'order'));
+}
 
+async function reserve(tx: PreSaveArgs<'Order'>['tx'], itemId: number, quantity: number): Promise<void> {
   // A conditional decrement, never read-then-write: two orders cannot both take the last units.
   const reserved = await tx.inventoryItem.updateMany({
     where: { id: itemId, quantity: { gte: quantity } },
     data: { quantity: { decrement: quantity } },
   });
-  if (reserved.count === 0) {
-    const now = await tx.inventoryItem.findUnique({ where: { id: itemId }, select: { quantity: true } });
-    const available = now?.quantity ?? 0;
-    throw new AppError(
-      'OUT_OF_STOCK',
-      `Not enough '${item.item}' in stock: ${available} available, ${quantity} requested`,
-      { item: item.item, available, requested: quantity },
-    );
-  }
-  // Readable and unique: one more than the highest order id (writes are serialised on SQLite;
-  // the unique index on ordNumber is the backstop elsewhere).
-  const last = await tx.order.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-  instance.ordNumber = formatOrderNumber((last?.id ?? 0) + 1);
+  if (reserved.count > 0) return;
+  const item = await tx.inventoryItem.findUnique({
+    where: { id: itemId },
+    select: { item: true, quantity: true },
+  });
+  if (!item)
+    throw new AppError('NOT_FOUND', `InventoryItem ${itemId} not found`, { field: 'inventoryItemId' });
+  throw new AppError(
+    'OUT_OF_STOCK',
+    `Not enough '${item.item}' in stock: ${item.quantity} available, ${quantity} requested`,
+    { item: item.item, available: item.quantity, requested: quantity },
+  );
 }
 
-/** pre_save (update): cancelling returns the stock, once. */
+/**
+ * pre_save (update): the status moves PLACED → CANCELLED only, once: a second cancel and a
+ * CANCELLED → PLACED are refused (read inside the write's transaction, so two cancels racing
+ * cannot both pass). Cancelling returns the stock, refused when that would overflow the Int.
+ */
 export async function returnStockOnCancel({ instance, previous, tx }: PreSaveArgs<'Order'>): Promise<void> {
-  if (!previous) return;
-  if (previous.status !== 'PLACED' || instance.status !== 'CANCELLED') return;
-  await tx.inventoryItem.update({
-    where: { id: previous.inventoryItemId },
+  if (!previous || instance.status === undefined) return;
+  if (previous.status === 'CANCELLED') {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      instance.status === 'CANCELLED'
+        ? `Order ${previous.ordNumber} is already cancelled`
+        : `Order ${previous.ordNumber} is cancelled: a cancelled order cannot be placed again (place a new one)`,
+      { field: 'status' },
+    );
+  }
+  if (instance.status !== 'CANCELLED') return;
+  const returned = await tx.inventoryItem.updateMany({
+    where: { id: previous.inventoryItemId, quantity: { lte: MAX_INT - previous.quantity } },
     data: { quantity: { increment: previous.quantity } },
   });
+  if (returned.count > 0) return;
+  const item = await tx.inventoryItem.findUnique({
+    where: { id: previous.inventoryItemId },
+    select: { item: true, quantity: true },
+  });
+  throw new AppError(
+    'BAD_USER_INPUT',
+    `Order ${previous.ordNumber} cannot be cancelled: returning ${previous.quantity} '${item?.item ?? 'item'}' ` +
+      `to a stock of ${item?.quantity ?? 0} would exceed ${MAX_INT}`,
+    { field: 'quantity', item: item?.item },
+  );
 }
 
 /** post_save (create): the buyer's notification, in the same transaction. */

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { User as UserRow } from '../db/index.js';
 import { AppError, type DataLayer } from '../db/index.js';
 import { builder } from './builder.js';
-import type { SessionUser } from './context.js';
+import type { Session, SessionUser } from './context.js';
 import { User } from './user.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -37,14 +37,20 @@ export async function issueToken(data: DataLayer, userId: number, ttlMs: number)
   return token;
 }
 
-/** The user of a bearer token, or null when it is unknown or expired. */
-export async function userForToken(data: DataLayer, token: string): Promise<SessionUser | null> {
+/** The user of a bearer token and the token's hash and expiry, or null when it is unknown or expired. */
+export async function sessionForToken(data: DataLayer, token: string): Promise<Session | null> {
+  const tokenHash = sha256(token);
   const found = await data.db.authToken.findUnique({
-    where: { tokenHash: sha256(token) },
+    where: { tokenHash },
     select: { expiresAt: true, user: { select: { id: true, username: true, role: true } } },
   });
   if (!found || found.expiresAt.getTime() <= Date.now()) return null;
-  return found.user;
+  return { user: found.user, token: { hash: tokenHash, expiresAt: found.expiresAt } };
+}
+
+/** The user of a bearer token, or null when it is unknown or expired. */
+export async function userForToken(data: DataLayer, token: string): Promise<SessionUser | null> {
+  return (await sessionForToken(data, token))?.user ?? null;
 }
 
 /** Start-up: makes sure the STAFF user `admin` exists with this password. */

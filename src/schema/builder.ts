@@ -3,7 +3,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver } from 'graphql-scalars';
-import { AppError } from '../db/index.js';
+import { AppError, type PrismaClient } from '../db/index.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
@@ -32,8 +32,9 @@ export const builder = new SchemaBuilder<{
           ),
   },
   prisma: {
-    // plugin-prisma's relation loading reads committed rows through the read client.
-    client: (ctx) => ctx.data.reader,
+    // plugin-prisma's relation loading reads through the read-only client (committed rows, or the
+    // open unit's). It only calls read methods; its option is typed as the whole PrismaClient.
+    client: (ctx) => ctx.data.reader as unknown as PrismaClient,
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
     onUnusedQuery: null,

@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { DataLayer, Db, SignalContext } from '../db/index.js';
-import type { Realtime } from '../realtime/index.js';
+import type { Realtime, SessionToken } from '../realtime/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export type SessionUser = NonNullable<SignalContext['user']>;
 
+/** Who a bearer token signs in, and the token itself (subscriptions end when it does). */
+export interface Session {
+  user: SessionUser;
+  token: SessionToken;
+}
+
 /** Per-request state: the signed-in user, a client whose writes carry the request to receivers. */
 export interface Context {
   user: SessionUser | null;
+  /** The bearer token of the request (its hash and expiry), null when anonymous. */
+  token: SessionToken | null;
   requestId: string;
   data: DataLayer;
   /** Writes through it reach receivers with this request's `context`. */
@@ -23,10 +31,12 @@ export interface ContextDeps {
   realtime: Realtime;
 }
 
-export function createContext(deps: ContextDeps, user: SessionUser | null): Context {
+export function createContext(deps: ContextDeps, session: Session | null): Context {
   const requestId = randomUUID();
+  const user = session?.user ?? null;
   return {
     user,
+    token: session?.token ?? null,
     requestId,
     data: deps.data,
     db: deps.data.withContext({ user, requestId }),

@@ -2,7 +2,7 @@ import { brandWithType } from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Notification as NotificationRow } from '../db/index.js';
 import { AppError, type EventRow } from '../db/index.js';
-import { decodeCursor, type EventFilter, encodeCursor, StreamOverflow } from '../realtime/index.js';
+import { decodeCursor, type EventFilter, encodeCursor, StreamEnd } from '../realtime/index.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { Crate } from './crate.js';
@@ -63,10 +63,10 @@ const DeleteEvent = builder.objectRef<EventRow>('DeleteEvent').implement({
   }),
 });
 
-/** The event, or the end of a subscription whose subscriber fell behind. */
-function eventOf(item: EventRow | StreamOverflow): EventRow {
-  if (item instanceof StreamOverflow) {
-    throw new AppError('SUBSCRIBER_TOO_SLOW', item.message, {
+/** The event, or the end of a subscription (its subscriber fell behind, or its token ended). */
+function eventOf(item: EventRow | StreamEnd): EventRow {
+  if (item instanceof StreamEnd) {
+    throw new AppError(item.code, item.message, {
       ...(item.lastEventId > 0 && { lastCursor: encodeCursor(item.lastEventId) }),
     });
   }
@@ -81,7 +81,7 @@ function audiences(ctx: Context): string[] | null {
 
 function stream(ctx: Context, filter: Omit<EventFilter, 'audiences'>, after: string | null | undefined) {
   const cursor = after ? decodeCursor(after) : null;
-  return ctx.realtime.stream({ ...filter, audiences: audiences(ctx) }, cursor);
+  return ctx.realtime.stream({ ...filter, audiences: audiences(ctx) }, cursor, { session: ctx.token });
 }
 
 builder.subscriptionType({

@@ -3,8 +3,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { DataLayer } from '../db/index.js';
 import type { Realtime } from '../realtime/index.js';
-import { userForToken } from '../schema/auth.js';
-import { type Context, createContext, type SessionUser } from '../schema/context.js';
+import { sessionForToken } from '../schema/auth.js';
+import { type Context, createContext, type Session } from '../schema/context.js';
 import { createMaskError, type ErrorLogger } from '../schema/errors.js';
 import { buildSchema } from '../schema/index.js';
 
@@ -62,22 +62,22 @@ query Warehouses {
 `;
 
 /**
- * The user of an `Authorization: Bearer <token>` value; null without one. A token that is
+ * The session of an `Authorization: Bearer <token>` value; null without one. A token that is
  * malformed, unknown or expired is refused (401), never silently treated as anonymous.
  */
 export async function authenticate(
   data: DataLayer,
   authorization: string | null | undefined,
-): Promise<SessionUser | null> {
+): Promise<Session | null> {
   if (!authorization) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-  const user = match?.[1] ? await userForToken(data, match[1]) : null;
-  if (!user) {
+  const session = match?.[1] ? await sessionForToken(data, match[1]) : null;
+  if (!session) {
     throw createGraphQLError('Invalid or expired token: sign in again (logIn) and send "Bearer <token>"', {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
     });
   }
-  return user;
+  return session;
 }
 
 /** What graphql-ws passes as the server context of a WebSocket operation. */

@@ -1,8 +1,9 @@
 /**
- * Subscriptions through yoga.fetch (SSE): slow subscribers, retention, the relay, GraphiQL.
+ * Subscriptions through yoga.fetch (SSE): slow subscribers, retention, the log tailer, GraphiQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeCursor } from '../../src/realtime/index.js';
+import { openDatabase } from '../../src/db/index.js';
+import { decodeCursor, encodeCursor } from '../../src/realtime/index.js';
 import { type TestApp, testApp } from '../support/app.js';
 
 let t: TestApp | undefined;
@@ -84,9 +85,9 @@ describe('retention', () => {
       await app.data.db.crate.create({ data: { name: `old${i}`, warehouseId: warehouse.id } });
     const oldest = await app.data.reader.event.findFirst({ orderBy: { id: 'asc' } });
     await new Promise((r) => setTimeout(r, 20));
-    // the relay prunes on its own (every pass here, the retention being 1 ms)
+    // the tailer prunes on its own (every pass here, the retention being 1 ms)
     await new Promise((r) => setTimeout(r, 300));
-    await app.realtime.relay.tick();
+    await app.realtime.tailer.prune();
     expect(await app.data.reader.event.count()).toBe(1); // the newest is kept as the anchor
     const stream = await sse(app, CRATES, staff, { after: encodeCursor(oldest?.id ?? 0) });
     const text = await stream.readUntil((x) => x.includes('retention'));
@@ -96,30 +97,34 @@ describe('retention', () => {
   });
 });
 
-describe('the outbox relay', () => {
-  it('publishes committed events that no one published (written by another process) and marks them', async () => {
-    const { app, staff } = await setup();
-    const before = app.realtime.bus.subscriberCount;
-    const stream = await sse(app, CRATES, staff);
-    while (app.realtime.bus.subscriberCount === before) await new Promise((r) => setTimeout(r, 10));
-    // Another process (a seed script, a second server) committed a crate: its Event row exists,
-    // but this process's bus never heard of it. WARNING (test only): raw SQL plays that process.
-    const crate = await app.data.reader.crate.findFirstOrThrow({ where: {} }).catch(async () => {
-      const w = await app.data.db.warehouse.create({ data: { name: 'elsewhere' } });
-      return app.data.db.crate.create({ data: { name: 'from-a-script', warehouseId: w.id } });
-    });
-    await app.data.db.crate.update({ where: { id: crate.id }, data: { name: 'from-a-script' } });
-    const seen = await stream.readUntil((x) => x.includes('from-a-script'));
-    const live = (seen.match(/from-a-script/g) ?? []).length;
-    const old = new Date(Date.now() - 10_000).toISOString();
-    await app.data.db.$executeRawUnsafe(
-      `INSERT INTO "Event" ("model", "kind", "rowId", "created", "audience", "createdAt") VALUES ('Crate', 'SAVE', ${crate.id}, false, 'staff', '${old}')`,
+describe('the event log tailer', () => {
+  it('publishes what another process commits to the same file, interleaved with local commits, in cursor order', async () => {
+    const { app, staff, warehouse } = await setup();
+    // Another process (a seed script, a second server): its own data layer on the same file.
+    const other = await openDatabase(
+      { databaseKind: 'sqlite', sqlitePath: app.file, databaseUrl: `file:${app.file}` },
+      { logError: () => {} },
     );
-    const text = await stream.readUntil((x) => (x.match(/from-a-script/g) ?? []).length > live, 5_000);
-    expect((text.match(/from-a-script/g) ?? []).length).toBe(live + 1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await app.data.reader.event.count({ where: { publishedAt: null } })).toBe(0);
-    await stream.cancel();
+    try {
+      const before = app.realtime.bus.subscriberCount;
+      const stream = await sse(app, CRATES, staff);
+      while (app.realtime.bus.subscriberCount === before) await new Promise((r) => setTimeout(r, 10));
+      const names: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const db = i % 2 === 0 ? other.db : app.data.db;
+        const name = `${i % 2 === 0 ? 'elsewhere' : 'here'}-${i}`;
+        names.push(name);
+        await db.crate.create({ data: { name, warehouseId: warehouse.id } });
+      }
+      const text = await stream.readUntil((x) => x.includes(names.at(-1) ?? ''));
+      const seen = [...text.matchAll(/"name":"([^"]+)"/g)].map((m) => m[1]);
+      expect(seen).toEqual(names);
+      const cursors = [...text.matchAll(/"cursor":"([^"]+)"/g)].map((m) => decodeCursor(m[1] ?? ''));
+      expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+      await stream.cancel();
+    } finally {
+      await other.close();
+    }
   });
 });
 

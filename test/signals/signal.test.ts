@@ -326,7 +326,7 @@ describe('model signals and the receiver helper', () => {
     cleanup.push(postSave.connect(r, { sender: 'Crate' }));
     await postSave.send('Crate', {
       sender: 'Crate',
-      instance: { id: 1, name: 'c', description: null, warehouseId: 1, createdAt: new Date() },
+      instance: { id: 1, name: 'c', description: null, warehouseId: 1, createdAt: new Date(), createdSeq: 1 },
       created: true,
       updateFields: null,
       previous: null,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { inject } from 'vitest';
 import { type DataLayer, openDatabase } from '../../src/db/index.js';
 
@@ -31,4 +32,17 @@ export async function freshDatabase(): Promise<TestDatabase> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One value read by a connection of its own: what another process would see (committed rows only). */
+export function committed(file: string, sql: string, ...params: unknown[]): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare(sql)
+      .pluck()
+      .get(...params);
+  } finally {
+    db.close();
+  }
 }

@@ -1,0 +1,232 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { PrismaClient } from '../../../generated/prisma/client.js';
+import { LockWaitTimeoutError, TransactionClosedError, TransactionTimeoutError } from '../../errors.js';
+import type { Savepoint, UnitConnection, UnitOptions } from '../types.js';
+import { guardedPrisma, UnitGuard } from '../unit-guard.js';
+import type { SqliteConnection } from './connection.js';
+
+export interface GroupCommitOptions {
+  /** Most units one transaction takes. */
+  maxUnits: number;
+  /** A batch keeps taking waiting units while it has run less than this. */
+  maxBatchMs: number;
+  /** A unit waiting while the one holding the writer has run this long fails at once (deadlock). */
+  lockWaitMs: number;
+  logError: (message: string, error: unknown) => void;
+}
+
+interface Pending {
+  run: (conn: UnitConnection) => Promise<unknown>;
+  options: UnitOptions;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One unit's view of the writer connection, closed for good when the unit ends. */
+class SqliteUnitConnection implements UnitConnection {
+  readonly prisma: PrismaClient;
+
+  constructor(
+    private readonly connection: SqliteConnection,
+    prisma: PrismaClient,
+    readonly guard: UnitGuard,
+  ) {
+    this.prisma = guardedPrisma(prisma, guard);
+  }
+
+  query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.guard.track(() => this.connection.all<R>(sql, params));
+  }
+
+  exec(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.guard.track(() => this.connection.run(sql, params));
+  }
+
+  savepoint(): Promise<Savepoint> {
+    return this.guard.track(() => ({ name: this.connection.savepoint() }));
+  }
+
+  release(savepoint: Savepoint): Promise<void> {
+    return this.guard.track(() => this.connection.release(savepoint.name));
+  }
+
+  rollbackTo(savepoint: Savepoint): Promise<void> {
+    return this.guard.track(() => this.connection.rollbackTo(savepoint.name));
+  }
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * The single writer of a SQLite file, with group commit. Units of work queue here; the writer
+ * takes those waiting (up to `maxUnits`, and while the batch has run less than `maxBatchMs`,
+ * arrivals included), opens one transaction (BEGIN IMMEDIATE), runs each unit in its own
+ * savepoint one after the other, commits once, then hands each unit's `afterCommit` on in commit
+ * order and resolves each caller with its own result. A unit that fails rolls back only its
+ * savepoint and fails at once; a failed COMMIT fails every unit of the batch.
+ */
+export class GroupCommitWriter {
+  readonly #queue: Pending[] = [];
+  #draining: Promise<void> | null = null;
+  /** The unit holding the writer, and since when. */
+  #current: { startedAt: number; stalled: boolean } | null = null;
+
+  constructor(
+    private readonly connection: SqliteConnection,
+    private readonly prisma: PrismaClient,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  run<T>(fn: (conn: UnitConnection) => Promise<T>, options: UnitOptions): Promise<T> {
+    const stalled = this.#stalledError();
+    if (stalled) return Promise.reject(stalled);
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({
+        // The unit's code runs in its caller's async context (AsyncLocalStorage), not the writer's.
+        run: AsyncResource.bind(fn),
+        options,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Resolves once every queued unit has been committed or failed. */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  #stalledError(): LockWaitTimeoutError | null {
+    const current = this.#current;
+    if (!current) return null;
+    const ran = Date.now() - current.startedAt;
+    if (!current.stalled && ran < this.options.lockWaitMs) return null;
+    return new LockWaitTimeoutError(
+      `A write waited for the database writer while the transaction holding it had run for ${ran} ms ` +
+        `(more than ${this.options.lockWaitMs} ms). If that transaction is waiting for this write, it ` +
+        'would never finish: a receiver or transaction that awaits work writing outside it (a job ' +
+        'started at boot, an HTTP call back into this server) deadlocks. Write through the `tx` it ' +
+        'was given instead, or keep slow work out of transactions (onCommit).',
+    );
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) await this.#batch();
+    } finally {
+      this.#draining = null;
+    }
+    if (this.#queue.length > 0) this.#draining = this.#drain();
+  }
+
+  async #batch(): Promise<void> {
+    try {
+      await this.connection.begin();
+    } catch (error) {
+      for (const pending of this.#queue.splice(0)) pending.reject(error);
+      return;
+    }
+    const started = performance.now();
+    const committed: Array<{ pending: Pending; value: unknown }> = [];
+    let taken = 0;
+    while (
+      this.#queue.length > 0 &&
+      taken < this.options.maxUnits &&
+      (taken === 0 || performance.now() - started < this.options.maxBatchMs)
+    ) {
+      const pending = this.#queue.shift() as Pending;
+      taken += 1;
+      let outcome: Outcome;
+      try {
+        outcome = await this.#unit(pending);
+      } catch (error) {
+        // The savepoints no longer match what the units opened: nothing in this batch is safe.
+        this.connection.rollback();
+        for (const failed of [pending, ...committed.map((c) => c.pending)]) failed.reject(error);
+        return;
+      }
+      if (outcome.ok) committed.push({ pending, value: outcome.value });
+      else pending.reject(outcome.error);
+    }
+    try {
+      this.connection.commit();
+    } catch (error) {
+      this.connection.rollback();
+      for (const { pending } of committed) pending.reject(error);
+      return;
+    }
+    for (const { pending } of committed) {
+      try {
+        pending.options.afterCommit?.();
+      } catch (error) {
+        this.options.logError('[signalyard] an after-commit hook failed:', error);
+      }
+    }
+    for (const { pending, value } of committed) pending.resolve(value);
+  }
+
+  /** One unit in its own savepoint, bounded by its timeout. */
+  async #unit(pending: Pending): Promise<Outcome> {
+    const savepoint = this.connection.savepoint();
+    const guard = new UnitGuard();
+    const conn = new SqliteUnitConnection(this.connection, this.prisma, guard);
+    const current = { startedAt: Date.now(), stalled: false };
+    this.#current = current;
+    // Past lockWaitMs, everything queued behind this unit fails fast (it may be waiting for them).
+    const lockWait = setTimeout(() => {
+      current.stalled = true;
+      const error = this.#stalledError();
+      if (error) for (const queued of this.#queue.splice(0)) queued.reject(error);
+    }, this.options.lockWaitMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), pending.options.timeoutMs);
+    });
+    const work: Promise<Outcome> = Promise.resolve()
+      .then(() => pending.run(conn))
+      .then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    try {
+      const first = await Promise.race([work, timeout]);
+      if (first === TIMED_OUT) {
+        const error = new TransactionTimeoutError(
+          `The transaction ran longer than ${pending.options.timeoutMs} ms and was rolled back. ` +
+            'Keep slow work (HTTP calls, mail) out of transactions: run it in onCommit, or raise ' +
+            'transactionTimeoutMs if the work really needs it.',
+        );
+        guard.close(error);
+        await guard.settled();
+        this.connection.rollbackTo(savepoint);
+        return { ok: false, error };
+      }
+      guard.close(
+        new TransactionClosedError(
+          'This transaction has already finished: its client can no longer write in it',
+        ),
+      );
+      // A call the unit started but did not await still runs inside it.
+      await guard.settled();
+      if (this.connection.topSavepoint !== savepoint) {
+        this.connection.rollbackTo(savepoint);
+        return {
+          ok: false,
+          error: new TransactionClosedError(
+            'A write was still running when its transaction function returned, and was rolled back ' +
+              'with it: await every write made in a transaction',
+          ),
+        };
+      }
+      if (first.ok) this.connection.release(savepoint);
+      else this.connection.rollbackTo(savepoint);
+      return first;
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(lockWait);
+      this.#current = null;
+    }
+  }
+}

@@ -129,6 +129,28 @@ describe('concurrency', () => {
     );
   });
 
+  it('two cancelOrder of one order at once: one succeeds, the other is told it is already cancelled; one CANCELLED event', async () => {
+    const i = await item('twice', 4);
+    const placed = await t.gql<{ placeOrder: { id: string } }>(PLACE, { i, q: 3 }, customer.token);
+    const id = placed.data?.placeOrder.id;
+    const orderId = Number(Buffer.from(String(id), 'base64').toString().split(':')[1]);
+    const cancel = 'mutation($id: ID!) { cancelOrder(id: $id) { status } }';
+    const results = await Promise.all([
+      t.gql(cancel, { id }, customer.token),
+      t.gql(cancel, { id }, customer.token),
+    ]);
+    expect(results.filter((r) => r.data?.cancelOrder)).toHaveLength(1);
+    const refused = results.filter((r) => r.errors);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused[0]?.errors?.[0]?.message).toMatch(/already cancelled/);
+    expect(await stock(i)).toBe(4);
+    const events = await t.data.reader.event.findMany({
+      where: { model: 'Order', rowId: orderId, created: false },
+    });
+    expect(events.map((e) => e.updateFields)).toEqual(['["status"]']);
+  });
+
   it('no unexpected (masked) error happened', () => {
     expect(t.masked).toEqual([]);
   });

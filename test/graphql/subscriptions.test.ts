@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { decodeCursor, encodeCursor } from '../../src/realtime/index.js';
+import { issueToken } from '../../src/schema/auth.js';
 import { type TestApp, testApp } from '../support/app.js';
 
 let t: TestApp | undefined;
@@ -30,11 +31,18 @@ async function sse(app: TestApp, query: string, token: string, variables: Record
   // The stream starts (and the server subscribes) on the first read; keep exactly one read
   // pending, so a test decides when the client reads more.
   let pending = reader.read();
-  const take = async () => {
-    const chunk = await pending;
-    if (chunk.value) text += decoder.decode(chunk.value);
-    pending = reader.read();
-    return chunk.done;
+  // One take at a time: a second one awaiting the same read would append its chunk twice and
+  // drop the next read's.
+  let taking: Promise<boolean> | null = null;
+  const take = () => {
+    taking ??= (async () => {
+      const chunk = await pending;
+      if (chunk.value) text += decoder.decode(chunk.value);
+      pending = reader.read();
+      taking = null;
+      return chunk.done;
+    })();
+    return taking;
   };
   return {
     /** Reads until `predicate(text)` holds or the stream ends. */
@@ -125,6 +133,57 @@ describe('the event log tailer', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('cursors and sessions', () => {
+  it('a cursor the log has not reached is BAD_USER_INPUT with reason CURSOR_AHEAD', async () => {
+    const { app, staff, warehouse } = await setup();
+    await app.data.db.crate.create({ data: { name: 'only one', warehouseId: warehouse.id } });
+    const newest = await app.data.reader.event.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    const ahead = await sse(app, CRATES, staff, { after: encodeCursor(newest.id + 5) });
+    const text = await ahead.readUntil((x) => x.includes('CURSOR_AHEAD'));
+    expect(text).toContain('"reason":"CURSOR_AHEAD"');
+    expect(text).toContain('BAD_USER_INPUT');
+    await ahead.cancel();
+    // the newest cursor itself is fine: nothing to replay, then live
+    const before = app.realtime.bus.subscriberCount;
+    const fine = await sse(app, CRATES, staff, { after: encodeCursor(newest.id) });
+    while (app.realtime.bus.subscriberCount === before) await new Promise((r) => setTimeout(r, 10));
+    await app.data.db.crate.create({ data: { name: 'after newest', warehouseId: warehouse.id } });
+    expect(await fine.readUntil((x) => x.includes('after newest'))).toContain('after newest');
+    await fine.cancel();
+  });
+
+  it('a subscription ends with UNAUTHENTICATED when its token is revoked', async () => {
+    const { app, staff, warehouse } = await setup();
+    const before = app.realtime.bus.subscriberCount;
+    const stream = await sse(app, CRATES, staff);
+    while (app.realtime.bus.subscriberCount === before) await new Promise((r) => setTimeout(r, 10));
+    await app.data.db.crate.create({ data: { name: 'still signed in', warehouseId: warehouse.id } });
+    await stream.readUntil((x) => x.includes('still signed in'));
+    await app.data.db.authToken.deleteMany({}); // logOut, or an administrator revoking every session
+    const text = await stream.readUntil((x) => x.includes('event: complete'));
+    expect(text).toContain('UNAUTHENTICATED');
+    expect(text).toMatch(/session was revoked/);
+    expect(app.realtime.bus.subscriberCount).toBe(before);
+    expect(app.realtime.sessions.size).toBe(0);
+    await stream.cancel();
+  });
+
+  it('a subscription ends with UNAUTHENTICATED when its token expires', async () => {
+    const { app, warehouse } = await setup();
+    const admin = await app.data.db.user.findUniqueOrThrow({ where: { username: 'admin' } });
+    const shortLived = await issueToken(app.data, admin.id, 400);
+    const before = app.realtime.bus.subscriberCount;
+    const stream = await sse(app, CRATES, shortLived);
+    while (app.realtime.bus.subscriberCount === before) await new Promise((r) => setTimeout(r, 10));
+    await app.data.db.crate.create({ data: { name: 'before expiry', warehouseId: warehouse.id } });
+    const text = await stream.readUntil((x) => x.includes('event: complete'), 10_000);
+    expect(text).toContain('before expiry');
+    expect(text).toContain('UNAUTHENTICATED');
+    expect(text).toMatch(/session expired/);
+    await stream.cancel();
   });
 });
 

@@ -27,10 +27,15 @@ function rng(seed: number) {
   };
 }
 
+/** The newest crate of each warehouse, recomputed from scratch: the highest createdSeq there. */
 async function violations(): Promise<string[]> {
-  const warehouses = await db.warehouse.findMany({ include: { crates: { select: { id: true } } } });
+  const warehouses = await db.warehouse.findMany({
+    include: {
+      crates: { select: { id: true, createdSeq: true }, orderBy: [{ createdSeq: 'desc' }, { id: 'desc' }] },
+    },
+  });
   return warehouses.flatMap((w) => {
-    const expected = w.crates.length === 0 ? null : Math.max(...w.crates.map((c) => c.id));
+    const expected = w.crates[0]?.id ?? null;
     return w.newestCrateId === expected
       ? []
       : [`warehouse ${w.id}: newest ${w.newestCrateId}, expected ${expected}`];
@@ -98,4 +103,42 @@ it('holds when a warehouse is deleted with its crates, and in a transaction that
   await db.warehouse.delete({ where: { id: a.id } });
   expect(await db.crate.count({ where: { warehouseId: a.id } })).toBe(0);
   expect(await violations()).toEqual([]);
+});
+
+it('"newest" has one definition for create, move, delete and refresh: the most recently created, whatever the ids', async () => {
+  const w = await db.warehouse.create({ data: { name: 'explicit ids' } });
+  const elsewhere = await db.warehouse.create({ data: { name: 'elsewhere' } });
+  const high = await db.crate.create({
+    data: { id: 900_000, name: 'created first, high id', warehouseId: w.id },
+  });
+  const low = await db.crate.create({
+    data: { id: 800_000, name: 'created second, low id', warehouseId: w.id },
+  });
+  const newestOf = async (id: number) =>
+    (await db.warehouse.findUniqueOrThrow({ where: { id } })).newestCrateId;
+  expect(await newestOf(w.id)).toBe(low.id);
+  // a third crate passes through and leaves: the refresh must agree with the create
+  const visitor = await db.crate.create({ data: { name: 'visitor', warehouseId: elsewhere.id } });
+  await db.crate.update({ where: { id: visitor.id }, data: { warehouseId: w.id } });
+  expect(await newestOf(w.id)).toBe(visitor.id);
+  await db.crate.delete({ where: { id: visitor.id } });
+  expect(await newestOf(w.id)).toBe(low.id);
+  await db.crate.updateMany({ where: { id: high.id }, data: { name: 'renamed' } });
+  expect(await newestOf(w.id)).toBe(low.id);
+  await db.crate.delete({ where: { id: low.id } });
+  expect(await newestOf(w.id)).toBe(high.id);
+  expect(await violations()).toEqual([]);
+});
+
+it('createdSeq is assigned on create and cannot be changed afterwards', async () => {
+  const w = await db.warehouse.create({ data: { name: 'seq' } });
+  const a = await db.crate.create({ data: { name: 'a', warehouseId: w.id, createdSeq: -5 } });
+  const b = await db.crate.create({ data: { name: 'b', warehouseId: w.id } });
+  expect(b.createdSeq).toBeGreaterThan(a.createdSeq);
+  expect(a.createdSeq).toBeGreaterThan(0);
+  await expect(
+    db.crate.update({ where: { id: a.id }, data: { createdSeq: b.createdSeq + 1 } }),
+  ).rejects.toMatchObject({
+    code: 'BAD_USER_INPUT',
+  });
 });

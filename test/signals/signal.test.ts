@@ -358,11 +358,41 @@ describe('model signals and the receiver helper', () => {
     expect(off()).toBe(false);
   });
 
+  it('registrations() lists sender, receiver name and dispatchUid in call order', () => {
+    const s = make();
+    function auditTrail() {}
+    s.connect(auditTrail, { sender: 'Order' });
+    s.connect(() => {}, { dispatchUid: 'anonymous-one' });
+    expect(s.registrations()).toEqual([
+      { signal: 'test', sender: 'Order', name: 'auditTrail', dispatchUid: undefined },
+      { signal: 'test', sender: undefined, name: '(anonymous)', dispatchUid: 'anonymous-one' },
+    ]);
+  });
+
+  it("sendRobust logs each failure as Django does: 'Error calling <receiver> in <signal>.sendRobust() (<message>)'", async () => {
+    const s = make();
+    function fails(): never {
+      throw new Error('this');
+    }
+    s.connect(fails);
+    const logged: string[] = [];
+    const previous = setSignalLogger((message) => logged.push(message));
+    try {
+      const [[receiver, result] = []] = await s.sendRobust('Crate', { value: 1 });
+      expect(receiver).toBe(fails);
+      expect(result).toBeInstanceOf(Error);
+      expect((result as Error).message).toBe('this');
+    } finally {
+      setSignalLogger(previous);
+    }
+    expect(logged).toEqual(['Error calling fails in test.sendRobust() (this)']);
+  });
+
   it('your own Signal<Args> works like the model signals', async () => {
     const orderShipped = new Signal<{ ordNumber: string }>('orderShipped');
-    const shipped: string[] = [];
-    orderShipped.connect(({ ordNumber }) => void shipped.push(ordNumber));
+    const shipped: unknown[] = [];
+    orderShipped.connect(({ ordNumber, signal, sender }) => void shipped.push([ordNumber, signal, sender]));
     await orderShipped.send('Order', { ordNumber: 'ORD-000001' });
-    expect(shipped).toEqual(['ORD-000001']);
+    expect(shipped).toEqual([['ORD-000001', orderShipped, 'Order']]);
   });
 });

@@ -28,14 +28,15 @@ export interface TestApp extends TestDatabase {
 
 /** The real yoga app on a fresh SQLite file, called through `yoga.fetch` (no network). */
 export async function testApp(
-  options: { retentionMs?: number; subscriberCapacity?: number } = {},
+  options: { retentionMs?: number; subscriberCapacity?: number; sessionCheckMs?: number } = {},
 ): Promise<TestApp> {
   const db = await freshDatabase();
   registerReceivers();
   const masked: unknown[] = [];
   const realtime = new Realtime(db.data, {
     retentionMs: options.retentionMs ?? 3_600_000,
-    relayIntervalMs: 100,
+    pollMs: 100,
+    sessionCheckMs: options.sessionCheckMs ?? 100,
     subscriberCapacity: options.subscriberCapacity,
     logError: (_m, e) => masked.push(e),
   }).start();

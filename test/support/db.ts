@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { inject } from 'vitest';
-import { type DataLayer, openDatabase } from '../../src/db/index.js';
+import { type DataLayer, type OpenOptions, openDatabase } from '../../src/db/index.js';
 
 export interface TestDatabase {
   data: DataLayer;
@@ -14,14 +14,14 @@ export interface TestDatabase {
 }
 
 /** A new SQLite file, migrated (copied from the run's template), behind the real data layer. */
-export async function freshDatabase(): Promise<TestDatabase> {
+export async function freshDatabase(options: Omit<OpenOptions, 'onQuery'> = {}): Promise<TestDatabase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-db-'));
   const file = path.join(dir, 'test.db');
   fs.copyFileSync(inject('templateDb'), file);
   const queries: string[] = [];
   const data = await openDatabase(
     { databaseKind: 'sqlite', sqlitePath: file, databaseUrl: `file:${file}` },
-    { onQuery: (sql) => queries.push(sql), logError: () => {} },
+    { logError: () => {}, ...options, onQuery: (sql) => queries.push(sql) },
   );
   return {
     data,

@@ -1,0 +1,88 @@
+/**
+ * Several processes on one SQLite file: two data layers (two writer connections, as two
+ * processes have) writing at once, and the migrate step beside a process holding the lock.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type DataLayer, migrateDeploy, openDatabase } from '../../src/db/index.js';
+import { registerReceivers } from '../../src/receivers/index.js';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+
+let t: TestDatabase;
+let other: DataLayer;
+beforeAll(async () => {
+  t = await freshDatabase();
+  registerReceivers();
+  other = await openDatabase(
+    { databaseKind: 'sqlite', sqlitePath: t.file, databaseUrl: `file:${t.file}` },
+    { logError: () => {} },
+  );
+});
+afterAll(async () => {
+  await other.close();
+  await t.close();
+});
+
+describe('two processes writing to one file', () => {
+  it('read-then-write updates from both sides all succeed (the write lock is taken at BEGIN)', async () => {
+    const w = await t.data.db.warehouse.create({ data: { name: 'shared' } });
+    const crates = await t.data.db.crate.createManyAndReturn({
+      data: Array.from({ length: 4 }, (_, i) => ({ name: `c${i}`, warehouseId: w.id })),
+    });
+    // update() reads the row, runs receivers, then writes: a deferred BEGIN would fail with
+    // SQLITE_BUSY_SNAPSHOT whenever the other side committed in between.
+    const rounds = 40;
+    const results = await Promise.allSettled(
+      Array.from({ length: rounds }, (_, i) => {
+        const side = i % 2 === 0 ? t.data : other;
+        const crate = crates[i % crates.length];
+        return side.db.crate.update({ where: { id: crate?.id }, data: { description: `round ${i}` } });
+      }),
+    );
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(
+      await t.data.db.crate.count({ where: { warehouseId: w.id, description: { startsWith: 'round' } } }),
+    ).toBe(4);
+  });
+
+  it('both sides take order numbers from one sequence: no duplicates', async () => {
+    const buyer = await t.data.db.user.create({ data: { username: 'two-sided', passwordHash: 'x' } });
+    const item = await t.data.db.inventoryItem.create({
+      data: { item: 'pen', itemCode: 1, itemCondition: 'new', quantity: 100 },
+    });
+    const orders = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? t.data : other).db.order.create({
+          data: { inventoryItemId: item.id, orderedById: buyer.id, quantity: 1, ordNumber: '' },
+        }),
+      ),
+    );
+    expect(new Set(orders.map((o) => o.ordNumber)).size).toBe(20);
+    expect((await t.data.db.inventoryItem.findUniqueOrThrow({ where: { id: item.id } })).quantity).toBe(80);
+  });
+});
+
+describe('migrate at start-up beside a running process', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-migrate-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('succeeds while another process holds the write lock, when nothing is pending', async () => {
+    const file = path.join(dir, 'busy.db');
+    fs.copyFileSync(inject('templateDb'), file);
+    const holder = new Database(file);
+    holder.pragma('journal_mode = WAL');
+    holder.exec('BEGIN IMMEDIATE');
+    holder.prepare('INSERT INTO "Warehouse" ("name") VALUES (?)').run('held');
+    try {
+      const output = await migrateDeploy({ ...process.env, DATABASE_URL: `file:${file}` }, file, 1);
+      expect(output).toMatch(/No pending migrations/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+});

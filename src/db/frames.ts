@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Role } from '../generated/prisma/enums.js';
 import type { TxClient } from './client-types.js';
 import type { Dialect, EventRow, UnitConnection } from './dialects/types.js';
-import { SignalDepthError, TransactionClosedError } from './errors.js';
+import { SignalDepthError, TransactionClosedError, TransactionTimeoutError } from './errors.js';
 
 /** What a receiver learns of the request that caused a write. */
 export interface SignalContext {
@@ -185,9 +185,19 @@ export async function inChild<T>(
     } catch (error) {
       child.status = 'rolledBack';
       if (savepoint && parent.unit.status === 'running') {
-        await parent.conn.rollbackTo(savepoint).catch(() => {
-          // The unit ended meanwhile (timeout): the writer rolled it back as a whole.
-        });
+        try {
+          await parent.conn.rollbackTo(savepoint);
+        } catch (rollbackError) {
+          // The unit ended meanwhile (a timeout): the writer rolled it back as a whole.
+          if (
+            !(
+              rollbackError instanceof TransactionClosedError ||
+              rollbackError instanceof TransactionTimeoutError
+            )
+          ) {
+            throw rollbackError;
+          }
+        }
       }
       throw error;
     }

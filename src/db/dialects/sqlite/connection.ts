@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { WriteLockTimeoutError } from '../../errors.js';
+import { WriteLockTimeoutError } from '../errors.js';
 import { isBusy } from './conversion.js';
 
 export type Role = 'writer' | 'reader';

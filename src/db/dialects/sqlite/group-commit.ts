@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { PrismaClient } from '../../../generated/prisma/client.js';
-import { LockWaitTimeoutError, TransactionClosedError, TransactionTimeoutError } from '../../errors.js';
+import { LockWaitTimeoutError, TransactionClosedError, TransactionTimeoutError } from '../errors.js';
 import type { Savepoint, UnitConnection, UnitOptions } from '../types.js';
 import { guardedPrisma, UnitGuard } from '../unit-guard.js';
 import type { SqliteConnection } from './connection.js';

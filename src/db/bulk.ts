@@ -17,6 +17,18 @@ import {
 
 /** Bulk writes: a signal (and an outbox event) per row, as few statements as the rows allow. */
 
+/** pre_save of one row of a bulk create, then the text limits of what the receivers left. */
+async function preCreate(frame: Frame, model: PrismaModel, data: Data): Promise<void> {
+  await send('preSave', frame, model, {
+    instance: data,
+    created: true,
+    updateFields: null,
+    previous: null,
+    operation: 'createMany',
+  });
+  checkLimits(model, data);
+}
+
 /** A skipped duplicate: its savepoint is rolled back (pre_save side effects included). */
 class Duplicate extends Error {}
 
@@ -36,14 +48,7 @@ async function insertSkippingDuplicates(frame: Frame, model: PrismaModel, list: 
       const row = await inChild(
         frame,
         async (rowFrame) => {
-          await send('preSave', rowFrame, model, {
-            instance: data,
-            created: true,
-            updateFields: null,
-            previous: null,
-            operation: 'createMany',
-          });
-          checkLimits(model, data);
+          await preCreate(rowFrame, model, data);
           try {
             return (await delegate(rowFrame, model).create({ data })) as Row;
           } catch (error) {
@@ -67,16 +72,7 @@ export async function createMany(frame: Frame, model: PrismaModel, args: Args, r
   if (args.skipDuplicates === true) {
     rows = await insertSkippingDuplicates(frame, model, list);
   } else {
-    for (const data of list) {
-      await send('preSave', frame, model, {
-        instance: data,
-        created: true,
-        updateFields: null,
-        previous: null,
-        operation: 'createMany',
-      });
-      checkLimits(model, data);
-    }
+    for (const data of list) await preCreate(frame, model, data);
     if (!returnRows && !needs('postSave', model) && !EVENT_MODELS.has(model)) {
       return d.createMany({ data: list });
     }

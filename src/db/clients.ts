@@ -50,30 +50,30 @@ function refuse(name: string): never {
   throw new TypeError(REFUSED[name] ?? `db.${name} is not available through the data layer`);
 }
 
-/** A Prisma-shaped client whose writes go through the pipeline and whose reads join the current unit. */
-export function createClient(target: ClientTarget, binding: Binding): Db {
-  const delegates = new Map<string, object>();
-  const delegateFor = (model: string): object => {
-    let delegate = delegates.get(model);
-    if (delegate) return delegate;
-    delegate = new Proxy(
-      {},
-      {
-        get: (_, operation) => {
-          if (typeof operation !== 'string') return undefined;
-          if (WRITE_OPERATIONS.has(operation)) {
-            return (args: unknown) => target.write(binding, model, operation, args);
-          }
-          if (READS.has(operation)) {
-            return (...args: unknown[]) => target.read(binding, model, operation, args);
-          }
-          return undefined;
-        },
-      },
-    );
-    delegates.set(model, delegate);
+/** Model delegates made on first use: `method(model, operation)` gives each operation's function. */
+function delegates(method: (model: string, operation: string) => unknown): (model: string) => object {
+  const made = new Map<string, object>();
+  return (model) => {
+    let delegate = made.get(model);
+    if (!delegate) {
+      delegate = new Proxy({}, { get: (_, op) => (typeof op === 'string' ? method(model, op) : undefined) });
+      made.set(model, delegate);
+    }
     return delegate;
   };
+}
+
+/** A Prisma-shaped client whose writes go through the pipeline and whose reads join the current unit. */
+export function createClient(target: ClientTarget, binding: Binding): Db {
+  const delegateFor = delegates((model, operation) => {
+    if (WRITE_OPERATIONS.has(operation)) {
+      return (args: unknown) => target.write(binding, model, operation, args);
+    }
+    if (READS.has(operation)) {
+      return (...args: unknown[]) => target.read(binding, model, operation, args);
+    }
+    return undefined;
+  });
   const transaction = (fn: unknown, options?: { timeout?: number }) => {
     if (typeof fn !== 'function') {
       throw new UnsupportedWriteError(
@@ -110,30 +110,17 @@ export function createClient(target: ClientTarget, binding: Binding): Db {
  */
 export function createReadClient(target: ClientTarget): ReadClient {
   const binding: Binding = { frame: undefined, context: null, readOnly: true };
-  const delegates = new Map<string, object>();
-  const delegateFor = (model: string): object => {
-    let delegate = delegates.get(model);
-    if (delegate) return delegate;
-    delegate = new Proxy(
-      {},
-      {
-        get: (_, operation) => {
-          if (typeof operation !== 'string') return undefined;
-          if (READS.has(operation)) {
-            return (...args: unknown[]) => target.read(binding, model, operation, args);
-          }
-          throw new TypeError(
-            `data.reader.${model}.${operation}: the read client is read-only. ` +
-              (WRITE_OPERATIONS.has(operation)
-                ? `Write through data.db.${model}.${operation} (its signals fire), in a transaction when several writes belong together.`
-                : `It offers ${READ_METHODS.join(', ')}.`),
-          );
-        },
-      },
+  const delegateFor = delegates((model, operation) => {
+    if (READS.has(operation)) {
+      return (...args: unknown[]) => target.read(binding, model, operation, args);
+    }
+    throw new TypeError(
+      `data.reader.${model}.${operation}: the read client is read-only. ` +
+        (WRITE_OPERATIONS.has(operation)
+          ? `Write through data.db.${model}.${operation} (its signals fire), in a transaction when several writes belong together.`
+          : `It offers ${READ_METHODS.join(', ')}.`),
     );
-    delegates.set(model, delegate);
-    return delegate;
-  };
+  });
   return new Proxy(
     {},
     {

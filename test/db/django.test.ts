@@ -3,33 +3,16 @@
  * (tests/signals/tests.py, tests/delete/tests.py) to this project's models: Warehouse → Crate
  * stands for Book → Page, User → AuthToken / Order / Notification for a wider cascade.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Db, muteSignals } from '../../src/db/index.js';
-import {
-  type Disconnect,
-  postDelete,
-  postSave,
-  preDelete,
-  preSave,
-  Signal,
-} from '../../src/signals/index.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { postDelete, postSave, preDelete, preSave, Signal } from '../../src/signals/index.js';
+import { signalSuite } from '../support/db.js';
 
-let t: TestDatabase;
+const suite = signalSuite(['crate', 'warehouse', 'user']);
+const { off } = suite;
 let db: Db;
-const off: Disconnect[] = [];
-beforeAll(async () => {
-  t = await freshDatabase();
-  db = t.data.db;
-});
-afterAll(() => t.close());
-afterEach(async () => {
-  for (const d of off.splice(0)) d();
-  await muteSignals(async () => {
-    await db.crate.deleteMany({});
-    await db.warehouse.deleteMany({});
-    await db.user.deleteMany({});
-  });
+beforeAll(() => {
+  db = suite.db;
 });
 
 async function bookWithPages() {
@@ -92,34 +75,24 @@ describe('tests/signals: test_delete_signals_origin_model / _queryset', () => {
     );
   };
 
-  it('instance deletion: the origin is the row deleted, for its cascade too', async () => {
+  it.each([
+    ['instance deletion: the origin is the row deleted, its cascade included', 'delete'],
+    ['queryset deletion: the origin is the bulk delete', 'deleteMany'],
+  ] as const)('%s', async (_name, operation) => {
     const { book } = await bookWithPages();
     track();
-    await db.warehouse.delete({ where: { id: book.id } });
-    const origin = { model: 'Warehouse', operation: 'delete', instance: book };
-    expect(log).toEqual([
+    const origin =
+      operation === 'delete'
+        ? { model: 'Warehouse', operation, instance: book }
+        : { model: 'Warehouse', operation, where: { name: 'Rayuela' } };
+    if (operation === 'delete') await db.warehouse.delete({ where: { id: book.id } });
+    else await db.warehouse.deleteMany({ where: { name: 'Rayuela' } });
+    const once = [
       ['Crate', origin],
       ['Crate', origin],
       ['Warehouse', origin],
-      ['Crate', origin],
-      ['Crate', origin],
-      ['Warehouse', origin],
-    ]);
-  });
-
-  it('queryset deletion: the origin is the bulk delete', async () => {
-    await bookWithPages();
-    track();
-    await db.warehouse.deleteMany({ where: { name: 'Rayuela' } });
-    const origin = { model: 'Warehouse', operation: 'deleteMany', where: { name: 'Rayuela' } };
-    expect(log).toEqual([
-      ['Crate', origin],
-      ['Crate', origin],
-      ['Warehouse', origin],
-      ['Crate', origin],
-      ['Crate', origin],
-      ['Warehouse', origin],
-    ]);
+    ];
+    expect(log).toEqual([...once, ...once]);
   });
 });
 

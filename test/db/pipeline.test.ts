@@ -2,7 +2,7 @@
  * The write pipeline on a real SQLite file: signals around every write, in the write's
  * transaction, bulk writes included, with rollback, onCommit, nesting and the depth guard.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AppError,
   captureSignals,
@@ -12,24 +12,15 @@ import {
   SignalDepthError,
   UnsupportedWriteError,
 } from '../../src/db/index.js';
-import { type Disconnect, postDelete, postSave, preDelete, preSave } from '../../src/signals/index.js';
-import { committed, freshDatabase, type TestDatabase } from '../support/db.js';
+import { postDelete, postSave, preDelete, preSave } from '../../src/signals/index.js';
+import { committed, signalSuite, type TestDatabase } from '../support/db.js';
 
+const suite = signalSuite(['crate', 'warehouse', 'inventoryItem']);
+const { off } = suite;
 let t: TestDatabase;
 let db: Db;
-const off: Disconnect[] = [];
-beforeAll(async () => {
-  t = await freshDatabase();
-  db = t.data.db;
-});
-afterAll(() => t.close());
-afterEach(async () => {
-  for (const d of off.splice(0)) d();
-  await muteSignals(async () => {
-    await db.crate.deleteMany({});
-    await db.warehouse.deleteMany({});
-    await db.inventoryItem.deleteMany({});
-  });
+beforeAll(() => {
+  ({ t, db } = suite);
 });
 
 const warehouse = (name = 'W') => muteSignals(() => db.warehouse.create({ data: { name } }));

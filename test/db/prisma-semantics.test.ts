@@ -2,29 +2,22 @@
  * Prisma's own semantics, kept through the pipeline (with receivers and without), and no way
  * around the signals through the data layer.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DataLayer, type Db, type EventRow, muteSignals, openDatabase } from '../../src/db/index.js';
-import { type Disconnect, postSave, preDelete, preSave } from '../../src/signals/index.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { postSave, preDelete, preSave } from '../../src/signals/index.js';
+import { signalSuite, type TestDatabase } from '../support/db.js';
 
+const suite = signalSuite(['crate', 'warehouse', 'user']);
+const { off } = suite;
 let t: TestDatabase;
 let db: Db;
-const off: Disconnect[] = [];
 const published: EventRow[] = [];
-beforeAll(async () => {
-  t = await freshDatabase();
-  db = t.data.db;
+beforeAll(() => {
+  ({ t, db } = suite);
   t.data.onCommittedEvents((events) => published.push(...events));
 });
-afterAll(() => t.close());
-afterEach(async () => {
-  for (const d of off.splice(0)) d();
+afterEach(() => {
   published.length = 0;
-  await muteSignals(async () => {
-    await db.crate.deleteMany({});
-    await db.warehouse.deleteMany({});
-    await db.user.deleteMany({});
-  });
 });
 
 /** With a receiver on Crate the pipeline takes the per-row path; without, the one-statement path. */

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { inject } from 'vitest';
-import { type DataLayer, type OpenOptions, openDatabase } from '../../src/db/index.js';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { type DataLayer, type Db, muteSignals, type OpenOptions, openDatabase } from '../../src/db/index.js';
+import type { Disconnect } from '../../src/signals/index.js';
 
 export interface TestDatabase {
   data: DataLayer;
@@ -45,4 +46,34 @@ export function committed(file: string, sql: string, ...params: unknown[]): unkn
   } finally {
     db.close();
   }
+}
+
+export interface SignalSuite {
+  t: TestDatabase;
+  db: Db;
+  /** Receivers a test connected: disconnected after it. */
+  off: Disconnect[];
+}
+
+/**
+ * One fresh database for a file of signal tests: after each test its receivers are disconnected
+ * and the rows of `clear` deleted with signals muted (in this order: dependants first).
+ */
+export function signalSuite(
+  clear: ReadonlyArray<'crate' | 'warehouse' | 'inventoryItem' | 'user'>,
+): SignalSuite {
+  const suite = { off: [] } as unknown as SignalSuite;
+  beforeAll(async () => {
+    suite.t = await freshDatabase();
+    suite.db = suite.t.data.db;
+  });
+  afterAll(() => suite.t.close());
+  afterEach(async () => {
+    for (const d of suite.off.splice(0)) d();
+    await muteSignals(async () => {
+      // Each model's deleteMany has its own generic signature; `{}` suits them all.
+      for (const model of clear) await (suite.db[model].deleteMany as (args: object) => Promise<unknown>)({});
+    });
+  });
+  return suite;
 }

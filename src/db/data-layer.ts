@@ -11,6 +11,7 @@ import {
 import type { Dialect, EventRow } from './dialects/types.js';
 import {
   addOnCommit,
+  assertNotAbandoned,
   type CommitCallback,
   contextFrame,
   currentFrame,
@@ -177,6 +178,7 @@ export class DataLayer {
     const payload = (args ?? {}) as Record<string, unknown>;
     const label = `${meta.name}.${operation}`;
     const write = (frame: Frame) => runWrite(frame, meta.name, operation, payload);
+    assertNotAbandoned();
     const target = await resolveFrame(binding.frame);
     if (target === 'root') {
       // A unit opened for one write: the unit's own savepoint is the write's.
@@ -204,6 +206,7 @@ export class DataLayer {
     fn: (tx: TxClient) => Promise<unknown>,
     timeoutMs?: number,
   ): Promise<unknown> {
+    assertNotAbandoned();
     const target = await resolveFrame(binding.frame);
     if (target === 'root') return this.#openUnit((root) => fn(root.client), binding.context, timeoutMs);
     return inChild(target, (frame) => fn(frame.client), {
@@ -235,6 +238,7 @@ export class DataLayer {
           `Use data.db.${method} (raw SQL bypasses the signals) or write through the model API.`,
       );
     }
+    assertNotAbandoned();
     // WARNING: raw SQL that writes bypasses the signals (the one documented bypass). It still
     // runs as a unit of work on the writer, or in a savepoint of the unit open here.
     const run = (frame: Frame) => methodOf(frame.conn.prisma, [method])(...args);

@@ -117,6 +117,20 @@ export function contextFrame(): Frame | undefined {
 }
 
 /**
+ * Refuses a write from code still running inside a transaction that was rolled back (it timed
+ * out, or failed while this code was not awaited): through the root client it would otherwise
+ * open a unit of its own and commit what its transaction gave up.
+ */
+export function assertNotAbandoned(): void {
+  const unit = currentFrame.getStore()?.unit;
+  if (unit?.status === 'rolledBack') {
+    throw new TransactionClosedError(
+      `This code runs inside a transaction that was rolled back${reason(unit.failure)}: its writes are refused`,
+    );
+  }
+}
+
+/**
  * Where a call through a client bound to `bound` (undefined: the root client) runs: in the
  * live frame of the current async context when it belongs to the same unit, else in `bound`'s
  * transaction while it runs; 'root' once that transaction committed (Django's connection after

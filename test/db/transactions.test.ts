@@ -144,11 +144,14 @@ describe('no deadlock', () => {
     const never = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let zombie: Promise<unknown> | undefined;
     const error = await db
       .$transaction(async (tx) => {
         stale = tx;
         await tx.crate.create({ data: { name: 'timed-out', warehouseId: w.id } });
         await never; // e.g. an HTTP call that hangs
+        // still running after the timeout: through the root client, too, it cannot write
+        zombie = db.crate.create({ data: { name: 'zombie', warehouseId: w.id } }).catch((e) => e);
       })
       .catch((e) => e);
     expect(error).toBeInstanceOf(TransactionTimeoutError);
@@ -160,7 +163,9 @@ describe('no deadlock', () => {
     await expect(stale?.crate.create({ data: { name: 'late', warehouseId: w.id } })).rejects.toThrow(
       TransactionClosedError,
     );
-    expect(await db.crate.count({ where: { name: 'late' } })).toBe(0);
+    while (!zombie) await new Promise((r) => setTimeout(r, 5));
+    expect(await zombie).toBeInstanceOf(TransactionClosedError);
+    expect(await db.crate.count({ where: { name: { in: ['late', 'zombie'] } } })).toBe(0);
   });
 });
 

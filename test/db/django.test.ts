@@ -56,6 +56,7 @@ describe('tests/signals: test_save_signals, test_delete_signals', () => {
   });
 
   it('connecting a model signal to a sender that is not a model name is a TypeError naming the models', () => {
+    // `as never`: the types refuse a sender that is not a model name; this is the run-time check.
     expect(() => postSave.connect(() => {}, { sender: 'Crates' as never })).toThrow(TypeError);
     expect(() => postSave.connect(() => {}, { sender: 'Crates' as never })).toThrow(
       /sender 'Crates' is not a model name; the models are .*Warehouse, Crate/,

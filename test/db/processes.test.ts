@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type DataLayer, migrateDeploy, openDatabase } from '../../src/db/index.js';
+import { type DataLayer, migrateDeploy, openDatabase, WriteLockTimeoutError } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 
@@ -63,6 +63,37 @@ describe('two processes writing to one file', () => {
     );
     expect(new Set(orders.map((o) => o.ordNumber)).size).toBe(20);
     expect((await t.data.db.inventoryItem.findUniqueOrThrow({ where: { id: item.id } })).quantity).toBe(80);
+  });
+});
+
+describe('another process holding the write lock', () => {
+  it('a write waits (retrying without blocking) while the lock is held briefly, and fails naming the cause past the bound', async () => {
+    const layer = await openDatabase(
+      { databaseKind: 'sqlite', sqlitePath: t.file, databaseUrl: `file:${t.file}` },
+      { logError: () => {}, busyTimeoutMs: 1_500 },
+    );
+    const holder = new Database(t.file);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      setTimeout(() => holder.exec('COMMIT'), 300);
+      const w = await layer.db.warehouse.create({ data: { name: 'waited for the lock' } });
+      clearInterval(ticker);
+      expect(w.id).toBeGreaterThan(0);
+      expect(ticks).toBeGreaterThan(0); // the event loop kept running while the write waited
+      holder.exec('BEGIN IMMEDIATE');
+      const error = await layer.db.warehouse.create({ data: { name: 'never' } }).catch((e) => e);
+      expect(error).toBeInstanceOf(WriteLockTimeoutError);
+      expect(String(error.message)).toMatch(/Another process holds the write lock/);
+      holder.exec('ROLLBACK');
+      expect(await layer.db.warehouse.count({ where: { name: 'never' } })).toBe(0);
+      await layer.db.warehouse.create({ data: { name: 'free again' } });
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      await layer.close();
+    }
   });
 });
 

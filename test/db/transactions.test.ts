@@ -231,6 +231,7 @@ describe('onCommit (Django transaction.on_commit)', () => {
   });
 
   it('a non-function is a TypeError at once, from the export and from receivers alike', async () => {
+    // `as never`: the types refuse a non-function; this is the run-time check JavaScript callers get.
     expect(() => onCommit(42 as never)).toThrow(TypeError);
     const w = await db.warehouse.create({ data: { name: 'bad' } });
     off.push(

@@ -5,6 +5,8 @@
 import { expect, it } from 'vitest';
 import { postSave, preSave, registerModelNames } from '../../src/signals/index.js';
 
+// `as never` below: with no data layer loaded the model names are unknown to the types as well;
+// the senders are checked at run time, which is what this file tests.
 it('a connect before the model names are known is checked when they are registered; later ones at once', () => {
   const noop = () => {};
   const offOk = preSave.connect(noop, { sender: 'Crate' as never, dispatchUid: 'ok' });

@@ -8,6 +8,10 @@ export type SessionUser = NonNullable<SignalContext['user']>;
 /** Per-request state: the signed-in user, a client whose writes carry the request to receivers. */
 export interface Context {
   user: SessionUser | null;
+  /** The bearer token this request was sent with (logOut revokes it). */
+  token: string | null;
+  /** The client's address as the server sees it (rate limits key on it). */
+  clientAddress: string;
   requestId: string;
   data: DataLayer;
   /** Writes through it reach receivers with this request's `context`. */
@@ -23,10 +27,22 @@ export interface ContextDeps {
   realtime: Realtime;
 }
 
-export function createContext(deps: ContextDeps, user: SessionUser | null): Context {
-  const requestId = randomUUID();
+export interface RequestInfo {
+  requestId?: string;
+  token?: string | null;
+  clientAddress?: string;
+}
+
+export function createContext(
+  deps: ContextDeps,
+  user: SessionUser | null,
+  request: RequestInfo = {},
+): Context {
+  const requestId = request.requestId ?? randomUUID();
   return {
     user,
+    token: request.token ?? null,
+    clientAddress: request.clientAddress ?? 'unknown',
     requestId,
     data: deps.data,
     db: deps.data.withContext({ user, requestId }),

@@ -3,13 +3,23 @@ import type { ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { App } from './yoga.js';
+import { SHUTDOWN_REASON } from './streams.js';
+import { type App, appSubscriptions } from './yoga.js';
 
 export interface HttpServer {
   server: Server;
   wss: WebSocketServer;
   close(): Promise<void>;
+  /**
+   * The stop sequence: stop accepting, end every subscription with a reason (SSE: a last error
+   * event, then complete; WebSocket: that event, then close code 1001 with a reason), let
+   * in-flight requests finish, then close. Connections still open at the deadline are cut.
+   */
+  shutdown(deadlineMs: number): Promise<void>;
 }
+
+/** WebSocket close code 1001 (Going Away): the server is stopping. */
+const GOING_AWAY = 1001;
 
 type Enveloped = ReturnType<App['getEnveloped']>;
 type RootValue = { execute: Enveloped['execute']; subscribe: Enveloped['subscribe'] };
@@ -71,13 +81,27 @@ export function createHttpServer(
       await disposable.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+    async shutdown(deadlineMs) {
+      const deadline = Date.now() + deadlineMs;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await appSubscriptions(app).endAll(deadlineMs / 2);
+      for (const socket of wss.clients) socket.close(GOING_AWAY, SHUTDOWN_REASON.slice(0, 120));
+      await disposable.dispose();
+      // keep-alive connections become idle as their requests finish
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const cut = setTimeout(() => server.closeAllConnections(), Math.max(deadline - Date.now(), 0));
+      await closed;
+      clearInterval(idle);
+      clearTimeout(cut);
+    },
   };
 }
 
-export function listen(server: Server, port: number): Promise<number> {
+export function listen(server: Server, port: number, host?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : port);

@@ -4,34 +4,79 @@ import { registerReceivers } from '../receivers/index.js';
 import { ensureAdmin } from '../schema/auth.js';
 import { ConfigError, childEnv, loadConfig } from './config.js';
 import { createHttpServer, listen } from './http.js';
+import { createLogger, type Logger } from './logger.js';
 import { authenticate, createApp } from './yoga.js';
 
+/** SIGTERM to exit: API.md promises 10 s; the sequence gets 8, the rest is margin. */
+const STOP_DEADLINE_MS = 8_000;
+
 /** `npm start`: validate configuration, apply migrations, serve. The only file that listens. */
-async function main() {
+async function main(logger: Logger) {
   const config = loadConfig();
+  logger.level = config.logLevel;
   if (config.databaseKind !== 'sqlite') {
     throw new ConfigError('DATABASE_URL: PostgreSQL is not supported by this build yet; use a file: URL');
   }
   await migrateDeploy(childEnv(config), config.sqlitePath);
   registerReceivers();
-  const data = await openDatabase(config);
+  const logError = (message: string, error: unknown, requestId?: string) =>
+    logger.error({ err: error, requestId }, message);
+  const data = await openDatabase(config, {
+    logError,
+    ...(config.logQueries && { onQuery: (sql, client) => logger.info({ sql, client }, 'query') }),
+  });
   if (config.adminPassword !== null) await ensureAdmin(data, config.adminPassword);
-  const realtime = new Realtime(data, { retentionMs: config.eventRetentionMs }).start();
-  const app = createApp({ data, realtime, tokenTtlMs: config.tokenTtlMs });
+  const realtime = new Realtime(data, { retentionMs: config.eventRetentionMs, logError }).start();
+  const app = createApp({
+    data,
+    realtime,
+    tokenTtlMs: config.tokenTtlMs,
+    tokenCacheMs: config.tokenCacheMs,
+    logger,
+    logError,
+    graphiql: config.graphiql,
+    production: config.production,
+    limits: config.limits,
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    databaseFile: config.sqlitePath,
+  });
   const http = createHttpServer(app, (authorization) => authenticate(data, authorization));
-  const port = await listen(http.server, config.port);
-  console.log(`signalyard: GraphQL at http://localhost:${port}/graphql`);
+  const port = await listen(http.server, config.port, config.host);
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info(`signalyard: GraphQL at http://${shown === '127.0.0.1' ? 'localhost' : shown}:${port}/graphql`);
 
-  const stop = () => {
-    void Promise.allSettled([http.close(), realtime.stop()])
-      .then(() => data.close())
-      .finally(() => process.exit(0));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signalyard: stopping');
+    // a stop that hangs must still end the process, with a code that says it did not finish
+    setTimeout(() => {
+      logger.error('signalyard: stop did not finish in time; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS + 1_500).unref();
+    try {
+      await http.shutdown(STOP_DEADLINE_MS);
+      // every committed event is already in the outbox; mark what was published so a restart
+      // does not publish it again
+      await realtime.relay.tick();
+      await realtime.stop();
+      await data.close();
+      logger.info('signalyard: stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'signalyard: stop failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
+const logger = createLogger('info', { pretty: process.stdout.isTTY === true });
+main(logger).catch((error: unknown) => {
+  // start-up failures are one line each, no stack: they are about configuration or the machine
   if (error instanceof ConfigError) {
     console.error(`signalyard: invalid configuration: ${error.message}`);
   } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {

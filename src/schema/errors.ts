@@ -60,6 +60,12 @@ export function shortenMessage(message: string): string {
   return short.length > MAX_MESSAGE ? `${short.slice(0, MAX_MESSAGE)}…` : short;
 }
 
+/** yoga's own codes, as API.md names them: a body over the limit is a document the server will not run. */
+const YOGA_CODES: Record<string, string> = {
+  REQUEST_ENTITY_TOO_LARGE: 'GRAPHQL_PARSE_FAILED',
+  BAD_REQUEST: 'BAD_USER_INPUT',
+};
+
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { TOO_MANY_REQUESTS: 429, SERVICE_UNAVAILABLE: 503 };
 
 /** A coded error for the client, at the location of the error it replaces. */
@@ -73,7 +79,7 @@ export function codedError(
   return new GraphQLError(shortenMessage(message), {
     nodes: at.nodes,
     path: at.path,
-    extensions: { code, ...details, ...(status && { http: { status } }) },
+    extensions: { ...details, code, ...(status && { http: { status } }) },
   });
 }
 
@@ -84,7 +90,7 @@ export function codedError(
  * the request id the log line carries.
  */
 export function createMaskError(log: ErrorLogger) {
-  return (error: unknown, message: string, requestId?: string): Error => {
+  return (error: unknown, message: string, requestId?: string): GraphQLError => {
     const original = originalOf(error);
     const located = isGraphQLErrorLike(error) ? error : undefined;
     const at = { nodes: located?.nodes, path: located?.path };
@@ -108,16 +114,22 @@ export function createMaskError(log: ErrorLogger) {
       );
     }
     if (isGraphQLErrorLike(original)) {
-      const code = original.extensions?.code;
-      if (typeof code === 'string') {
-        if (original === error && shortenMessage(original.message) === original.message)
-          return original as Error;
-        return codedError(code, original.message, at, original.extensions);
+      const extensions = original.extensions ?? {};
+      const given = typeof extensions.code === 'string' ? extensions.code : null;
+      const code = given === null ? null : (YOGA_CODES[given] ?? given);
+      if (code !== null) {
+        const same = code === given && shortenMessage(original.message) === original.message;
+        if (same && original === error) return original as GraphQLError;
+        return codedError(code, original.message, at, { ...extensions, code });
+      }
+      // yoga's CSRF refusal (403) names no code
+      if ((extensions.http as { status?: number } | undefined)?.status === 403) {
+        return codedError('FORBIDDEN', original.message, at, extensions);
       }
       // Pothos's argument checks (first: -1, a bad cursor, a bad global ID) and graphql-js's own
       // request errors (variables of the wrong type or range), which carry no path: the client's.
       if (original.name === 'PothosValidationError' || !original.path) {
-        return codedError('BAD_USER_INPUT', original.message, at);
+        return codedError('BAD_USER_INPUT', original.message, at, extensions);
       }
     }
     const what =

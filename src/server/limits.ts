@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import { createGraphQLError, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import { findLoneSurrogate } from '../schema/input.js';
@@ -39,14 +39,14 @@ export function nestingDepth(source: string): number {
 }
 
 function parseRefusal(message: string) {
-  return createGraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+  return createGraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
 }
 
 function surrogateRefusal(variables: unknown) {
   const at = findLoneSurrogate(variables ?? null);
   if (!at) return null;
   return createGraphQLError(`Variable ${at}: contains an unpaired UTF-16 surrogate`, {
-    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    extensions: { code: 'BAD_USER_INPUT' },
   });
 }
 
@@ -73,15 +73,15 @@ function useRequestShape(): Plugin {
 
 /**
  * graphql-armor codes its refusals BAD_USER_INPUT and calls them syntax errors; API.md calls a
- * document the server will not run GRAPHQL_PARSE_FAILED (the token limit, found while parsing)
- * or GRAPHQL_VALIDATION_FAILED (depth, cost, aliases, directives).
+ * document the server will not run GRAPHQL_PARSE_FAILED (the token limit, found while parsing:
+ * recoded here) or GRAPHQL_VALIDATION_FAILED (depth, cost, aliases, directives: `report` below).
  */
 function recode(error: unknown, code: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED') {
   if (!(error instanceof Error) || !('extensions' in error)) return error;
   const extensions = error.extensions as Record<string, unknown> | undefined;
   if (extensions?.code !== 'BAD_USER_INPUT') return error;
   return createGraphQLError(error.message.replace(/^Syntax Error: /, ''), {
-    extensions: { ...extensions, code, http: { status: 400 } },
+    extensions: { ...extensions, code },
   });
 }
 
@@ -92,14 +92,21 @@ function useLimitCodes(): Plugin {
       ({ result, replaceParseResult }) => {
         if (result instanceof Error) replaceParseResult(recode(result, 'GRAPHQL_PARSE_FAILED') as Error);
       },
-    onValidate:
-      () =>
-      ({ result, setResult }) => {
-        if (result.length > 0)
-          setResult(result.map((e) => recode(e, 'GRAPHQL_VALIDATION_FAILED') as typeof e));
-      },
   };
 }
+
+/** armor's validation rules report (instead of throwing) an error coded as API.md says. */
+const report = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(
+        new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+      ),
+  ],
+};
 
 /** Turns off introspection (NODE_ENV=production): `__schema` and `__type` fail validation. */
 function useNoIntrospection(): Plugin {
@@ -138,12 +145,18 @@ export function parserCacheOptions(
 /** graphql-armor's depth, cost, alias, token and directive limits, and the shape checks above. */
 export function limitPlugins(limits: Limits, production: boolean): Plugin[] {
   const armor = EnvelopArmorPlugin({
-    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...report },
     // cost ≈ the fields a document may return, lists counted by their first/last argument
-    costLimit: { maxCost: limits.maxCost, depthCostFactor: 1, ignoreIntrospection: true, exposeLimits: true },
-    maxAliases: { n: limits.maxAliases, exposeLimits: true },
+    costLimit: {
+      maxCost: limits.maxCost,
+      depthCostFactor: 1,
+      ignoreIntrospection: true,
+      exposeLimits: true,
+      ...report,
+    },
+    maxAliases: { n: limits.maxAliases, exposeLimits: true, ...report },
     maxTokens: { n: limits.maxTokens, exposeLimits: true },
-    maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: true, ...report },
     // "Did you mean …?" names fields a client was not told about: off in production
     blockFieldSuggestion: { enabled: production },
   });

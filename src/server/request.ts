@@ -45,7 +45,7 @@ export function useRequestLog(logger: Logger, logError: ErrorLogger): Plugin<Con
     if (!result.errors?.length) return null;
     return {
       ...result,
-      errors: result.errors.map((e) => mask(e, 'Unexpected error.', requestId) as GraphQLError),
+      errors: result.errors.map((e) => mask(e, 'Unexpected error.', requestId)),
     };
   };
   const onResult =

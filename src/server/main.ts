@@ -70,11 +70,17 @@ async function main(logger: Logger) {
       process.exit(1);
     }
   };
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 const logger = createLogger('info', { pretty: process.stdout.isTTY === true });
+// A stop asked for during start-up (migrations): nothing was accepted yet, so leave at once.
+const early = () => process.exit(0);
+process.once('SIGINT', early);
+process.once('SIGTERM', early);
 main(logger).catch((error: unknown) => {
   // start-up failures are one line each, no stack: they are about configuration or the machine
   if (error instanceof ConfigError) {

@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 /** The last event of every subscription the server ends while stopping. */
 export const SHUTDOWN_REASON = 'The server is shutting down: resubscribe with after: <your last cursor>';
@@ -7,10 +7,9 @@ export const SHUTDOWN_REASON = 'The server is shutting down: resubscribe with af
 function finalEvent(): ExecutionResult {
   return {
     errors: [
-      {
-        message: SHUTDOWN_REASON,
+      createGraphQLError(SHUTDOWN_REASON, {
         extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SHUTTING_DOWN' },
-      } as unknown as NonNullable<ExecutionResult['errors']>[number],
+      }),
     ],
   };
 }

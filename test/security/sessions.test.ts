@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataLayer, openDatabase } from '../../src/db/index.js';
 import { Realtime } from '../../src/realtime/index.js';
+import { issueToken } from '../../src/schema/auth.js';
 import { type App, createApp } from '../../src/server/yoga.js';
 import { type TestApp, testApp } from '../support/app.js';
 
@@ -33,6 +34,14 @@ describe('the token cache', () => {
     expect((await t.gql('mutation { logOut }', {}, token)).data).toEqual({ logOut: true });
     const after = await t.gql(ME, {}, token);
     expect(after.status).toBe(401);
+  });
+
+  it('a cached entry never outlives its token', async () => {
+    const user = await t.data.db.user.create({ data: { username: 'brief', passwordHash: 'x', role: 'CUSTOMER' } });
+    const token = await issueToken(t.data, user.id, 300); // expires in 0.3 s, well inside the 60 s cache
+    expect((await t.gql(ME, {}, token)).data).toEqual({ me: { username: 'brief' } });
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await t.gql(ME, {}, token)).status).toBe(401);
   });
 
   it('a server with no cached entry (another process) refuses a revoked token at once; one with an entry, within TOKEN_CACHE_MS', async () => {

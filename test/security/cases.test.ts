@@ -1,9 +1,9 @@
-/** Every row of test/security/cases.ts through the real yoga server, and the docs table in step with it. */
+/** Every row of test/security/cases/ through the real yoga server, and the docs table in step with it. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from '../support/app.js';
-import { type Body, CASES, casesMarkdown, type Fixture, type Role } from './cases.js';
+import { type Body, CASES, casesMarkdown, type Fixture, type Role } from './cases/index.js';
 
 let t: TestApp;
 let f: Fixture;
@@ -103,7 +103,7 @@ describe('bad inputs and abuse cases', () => {
   });
 });
 
-it('docs/abuse-cases.md is the table printed from test/security/cases.ts (npm run docs:abuse)', () => {
+it('docs/abuse-cases.md is the table printed from test/security/cases/ (npm run docs:abuse)', () => {
   const file = path.resolve(import.meta.dirname, '../../docs/abuse-cases.md');
   expect(fs.readFileSync(file, 'utf8')).toBe(casesMarkdown());
 });

@@ -37,7 +37,9 @@ describe('the token cache', () => {
   });
 
   it('a cached entry never outlives its token', async () => {
-    const user = await t.data.db.user.create({ data: { username: 'brief', passwordHash: 'x', role: 'CUSTOMER' } });
+    const user = await t.data.db.user.create({
+      data: { username: 'brief', passwordHash: 'x', role: 'CUSTOMER' },
+    });
     const token = await issueToken(t.data, user.id, 300); // expires in 0.3 s, well inside the 60 s cache
     expect((await t.gql(ME, {}, token)).data).toEqual({ me: { username: 'brief' } });
     await new Promise((r) => setTimeout(r, 400));

@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { SessionUser } from '../schema/context.js';
+import { authorizationOfSubscribe } from './ws-auth.js';
 import type { App } from './yoga.js';
 
 export interface HttpServer {
@@ -21,11 +23,12 @@ type RootValue = { execute: Enveloped['execute']; subscribe: Enveloped['subscrib
  */
 export function createHttpServer(
   app: App,
-  authenticate: (authorization: string | undefined) => Promise<unknown>,
+  authenticate: (authorization: string | undefined) => Promise<SessionUser | null>,
 ): HttpServer {
   const server = createServer(app);
   const wss = new WebSocketServer({ server, path: app.graphqlEndpoint });
-  const disposable = useServer(
+  // The user of the connection's connectionParams token, authenticated once when it opens.
+  const disposable = useServer<Record<string, unknown> | undefined, { user: SessionUser | null }>(
     {
       execute: (args) => (args.rootValue as RootValue).execute(args as ExecutionArgs),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args as ExecutionArgs),
@@ -33,7 +36,7 @@ export function createHttpServer(
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         try {
-          await authenticate(typeof authorization === 'string' ? authorization : undefined);
+          ctx.extra.user = await authenticate(typeof authorization === 'string' ? authorization : undefined);
           return true;
         } catch (error) {
           const reason = error instanceof Error ? error.message : 'Unauthorized';
@@ -41,13 +44,27 @@ export function createHttpServer(
           return false;
         }
       },
+      // GraphiQL sends its Headers tab in each subscribe message: such a token is authenticated
+      // for that operation only; otherwise the operation runs as the connection's user.
       onSubscribe: async (ctx, _id, payload) => {
+        const authorization = authorizationOfSubscribe(payload.extensions);
+        let user = ctx.extra.user ?? null;
+        if (authorization !== undefined) {
+          try {
+            user = await authenticate(authorization);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({
           ...ctx,
           request: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams,
+          sessionUser: user,
+          // graphql-ws's context is not yoga's server context; yoga reads only the fields above.
         } as never);
         const document = parse(payload.query);
         const errors = validate(schema, document);

@@ -83,14 +83,14 @@ export async function authenticate(
 /** What graphql-ws passes as the server context of a WebSocket operation. */
 export interface ServerContext {
   connectionParams?: Record<string, unknown>;
+  /** Set on WebSocket operations: the user http.ts already authenticated (once per connection). */
+  sessionUser?: SessionUser | null;
 }
 
 export type App = YogaServerInstance<ServerContext, Context>;
 
-/** The bearer value of a request: graphql-ws connectionParams, else the HTTP header. */
-function authorizationOf(initial: { request?: unknown; connectionParams?: Record<string, unknown> }) {
-  const fromParams = initial.connectionParams?.authorization;
-  if (typeof fromParams === 'string') return fromParams;
+/** The bearer value of an HTTP request (WebSocket operations arrive authenticated: see http.ts). */
+function authorizationOf(initial: { request?: unknown }) {
   // a fetch Request (yoga's own Headers class, so no instanceof); a WebSocket upgrade has none here
   const headers = (initial.request as { headers?: { get?: unknown } } | undefined)?.headers;
   if (typeof headers?.get === 'function') return (headers as Headers).get('authorization');
@@ -141,7 +141,13 @@ export function createApp(deps: AppDeps): App {
         logError('[signalyard] server error', first);
       },
     },
-    context: async (initial) => createContext(deps, await authenticate(data, authorizationOf(initial))),
+    context: async (initial) =>
+      createContext(
+        deps,
+        initial.sessionUser !== undefined
+          ? initial.sessionUser
+          : await authenticate(data, authorizationOf(initial)),
+      ),
     plugins: [useDatabaseHealth(data), useGraphQLSSESingleConnection()],
   });
 }

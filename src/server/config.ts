@@ -18,6 +18,8 @@ export interface Config {
   tokenTtlMs: number;
   eventRetentionMs: number;
   logQueries: boolean;
+  /** NODE_ENV=production: no first-run admin (and, from the hardening work, no GraphiQL). */
+  production: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -74,6 +76,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     tokenTtlMs: integer(env, 'TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 365) * 3_600_000,
     eventRetentionMs: integer(env, 'EVENT_RETENTION_HOURS', 24 * 7, 1, 24 * 365) * 3_600_000,
     logQueries: env.LOG_QUERIES === '1',
+    production: env.NODE_ENV === 'production',
   };
 }
 

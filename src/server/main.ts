@@ -3,6 +3,7 @@ import { Realtime } from '../realtime/index.js';
 import { registerReceivers } from '../receivers/index.js';
 import { ensureAdmin } from '../schema/auth.js';
 import { ConfigError, childEnv, loadConfig } from './config.js';
+import { firstRunAdmin, firstRunMessage } from './first-run.js';
 import { createHttpServer, listen } from './http.js';
 import { authenticate, createApp } from './yoga.js';
 
@@ -16,11 +17,13 @@ async function main() {
   registerReceivers();
   const data = await openDatabase(config);
   if (config.adminPassword !== null) await ensureAdmin(data, config.adminPassword);
+  const firstRun = config.adminPassword === null && !config.production ? await firstRunAdmin(data) : null;
   const realtime = new Realtime(data, { retentionMs: config.eventRetentionMs }).start();
   const app = createApp({ data, realtime, tokenTtlMs: config.tokenTtlMs });
   const http = createHttpServer(app, (authorization) => authenticate(data, authorization));
   const port = await listen(http.server, config.port);
   console.log(`signalyard: GraphQL at http://localhost:${port}/graphql`);
+  if (firstRun) console.log(firstRunMessage(firstRun, `http://localhost:${port}`));
 
   const stop = () => {
     void Promise.allSettled([http.close(), realtime.stop()])

@@ -60,8 +60,18 @@ describe('graphql-ws authentication', () => {
     const stops: Array<() => void> = [];
     const before = s.realtime.bus.subscriberCount;
     const statements = await authStatements(async () => {
-      stops.push(ws.subscribe<CrateEvent>({ query: CRATES }, a.sink((d: CrateEvent) => d)));
-      stops.push(ws.subscribe<CrateEvent>({ query: CRATES }, b.sink((d: CrateEvent) => d)));
+      stops.push(
+        ws.subscribe<CrateEvent>(
+          { query: CRATES },
+          a.sink((d: CrateEvent) => d),
+        ),
+      );
+      stops.push(
+        ws.subscribe<CrateEvent>(
+          { query: CRATES },
+          b.sink((d: CrateEvent) => d),
+        ),
+      );
       await s.subscribers(2, before);
       await createCrate('once-per-connection');
       await a.count(1);
@@ -132,7 +142,10 @@ describe('graphql-ws authentication', () => {
     expect(JSON.stringify(failed)).toContain('UNAUTHENTICATED');
     expect(JSON.stringify(failed)).toContain('Invalid or expired token');
     const me = new Collector<{ me: null }>();
-    ws.subscribe({ query: '{ me { username } }' }, me.sink((d: { me: null }) => d));
+    ws.subscribe(
+      { query: '{ me { username } }' },
+      me.sink((d: { me: null }) => d),
+    );
     expect(await me.count(1)).toEqual([{ me: null }]);
     await ws.dispose();
   });
@@ -141,7 +154,10 @@ describe('graphql-ws authentication', () => {
     const ws = client();
     const me = new Collector<{ me: null }>();
     const statements = await authStatements(async () => {
-      ws.subscribe({ query: '{ me { username } }' }, me.sink((d: { me: null }) => d));
+      ws.subscribe(
+        { query: '{ me { username } }' },
+        me.sink((d: { me: null }) => d),
+      );
       await me.count(1);
     });
     expect(me.items).toEqual([{ me: null }]);

@@ -27,6 +27,6 @@ export function firstRunMessage(firstRun: FirstRun, origin: string): string {
   }
   return [
     `signalyard: first run: made the STAFF user ${firstRun.username} with password ${firstRun.password} (shown only this once)`,
-    `signalyard: sign in at ${origin}/console, or in GraphiQL at ${origin}/graphql (the "Sign in" tab); set ADMIN_PASSWORD to choose the password yourself`,
+    `signalyard: sign in at ${origin}/console, or in GraphiQL at ${origin}/graphql (its SignIn tab); set ADMIN_PASSWORD to choose the password yourself`,
   ].join('\n');
 }

@@ -1,5 +1,4 @@
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { DataLayer } from '../db/index.js';
 import type { Realtime } from '../realtime/index.js';
@@ -7,12 +6,15 @@ import { userForToken } from '../schema/auth.js';
 import { type Context, createContext, type SessionUser } from '../schema/context.js';
 import { createMaskError, type ErrorLogger } from '../schema/errors.js';
 import { buildSchema } from '../schema/index.js';
+import { usePages } from './pages/index.js';
 
 export interface AppDeps {
   data: DataLayer;
   tokenTtlMs: number;
   realtime: Realtime;
   logError?: ErrorLogger;
+  /** GraphiQL and /console (default on; production turns them off unless GRAPHIQL=1). */
+  graphiql?: boolean;
 }
 
 /** `GET /health`: 200 when the database answers a query, 503 otherwise. */
@@ -31,35 +33,6 @@ function useDatabaseHealth(data: DataLayer): Plugin {
     },
   };
 }
-
-const DEFAULT_QUERY = `# signalyard: writes fire model signals; committed events stream to subscribers.
-# 1. Sign in (npm start with ADMIN_PASSWORD set makes the STAFF user "admin"), then put
-#    {"Authorization": "Bearer <token>"} in the Headers tab below.
-# 2. Run "Live" in one tab, then "CreateCrate" in another: the SaveEvents arrive at once.
-
-mutation LogIn {
-  logIn(input: { username: "admin", password: "<ADMIN_PASSWORD>" }) { token user { username role } }
-}
-
-subscription Live {
-  postSave {
-    cursor model created updateFields
-    node { id ... on Crate { name warehouse { name } } ... on Warehouse { name newestCrate { name } } }
-  }
-}
-
-mutation CreateWarehouse {
-  createWarehouse(input: { name: "North Dock", address: "1 Harbour Road" }) { id name }
-}
-
-mutation CreateCrate($warehouseId: ID!) {
-  createCrate(input: { name: "CR-00531", warehouseId: $warehouseId }) { id name warehouse { newestCrate { name } } }
-}
-
-query Warehouses {
-  warehouses(first: 10) { edges { node { id name newestCrate { name } } } }
-}
-`;
 
 /**
  * The user of an `Authorization: Bearer <token>` value; null without one. A token that is
@@ -126,9 +99,8 @@ export function createApp(deps: AppDeps): App {
     // yoga's own liveness check answers without the database; /health is ours (see above).
     healthCheckEndpoint: '/live',
     landingPage: false,
-    // GraphiQL's assets inlined: it works on machines with no access to a CDN.
-    renderGraphiQL,
-    graphiql: { title: 'signalyard', defaultQuery: DEFAULT_QUERY, subscriptionsProtocol: 'WS' },
+    // GraphiQL and /console are served by usePages (src/server/pages), with no CDN.
+    graphiql: false,
     maskedErrors: { maskError: createMaskError(logError) },
     logging: {
       debug: () => {},
@@ -148,6 +120,10 @@ export function createApp(deps: AppDeps): App {
           ? initial.sessionUser
           : await authenticate(data, authorizationOf(initial)),
       ),
-    plugins: [useDatabaseHealth(data), useGraphQLSSESingleConnection()],
+    plugins: [
+      useDatabaseHealth(data),
+      useGraphQLSSESingleConnection(),
+      usePages({ endpoint: '/graphql', enabled: deps.graphiql !== false }),
+    ],
   });
 }

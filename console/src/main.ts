@@ -34,6 +34,9 @@ interface Session {
 
 let client: Client | null = null;
 let stops: Array<() => void> = [];
+/** The WebSocket is open: the status says so only then (the streams start right after). */
+let connected = false;
+let pendingStatus = '';
 
 const SIGNALS = '{ signals { signal sender name dispatchUid kind } }';
 interface ReceiverInfo {
@@ -75,7 +78,9 @@ function stream(after: string | null): void {
   if (!client) return;
   stopStreams();
   events.clear();
-  eventsStatus.textContent = after ? `Events after ${after}, then live` : 'Live: waiting for events';
+  const status = after ? `Events after ${after}, then live` : 'Live: waiting for events';
+  eventsStatus.textContent = connected ? status : 'Connecting…';
+  pendingStatus = status;
   const failed = (errors: unknown) => {
     const list = (Array.isArray(errors) ? errors : [errors]) as GraphQLErrorShape[];
     eventsStatus.textContent = `The stream stopped: ${describe(list)}`;
@@ -115,7 +120,12 @@ function show(next: Session | null): void {
     return;
   }
   sessionStorage.setItem('signalyard.session', JSON.stringify(next));
+  connected = false;
   client = liveClient(next.token);
+  client.on('connected', () => {
+    connected = true;
+    eventsStatus.textContent = pendingStatus;
+  });
   void loadSignals(next.token);
   stream(null);
 }

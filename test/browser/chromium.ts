@@ -14,7 +14,9 @@ export interface Chromium {
   page: Page;
   /** A folder for this test's screenshots (kept: the test prints where). */
   shots: string;
-  shot(name: string): Promise<string>;
+  shot(name: string, on?: Page): Promise<string>;
+  /** Another window of the same browser (shares its storage, as a person's windows do). */
+  window(): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -50,11 +52,16 @@ export async function openChromium(label: string): Promise<Chromium> {
     context,
     page,
     shots,
-    async shot(name) {
+    async shot(name, on = page) {
       n += 1;
       const file = path.join(shots, `${String(n).padStart(2, '0')}-${name}.png`);
-      await page.screenshot({ path: file });
+      await on.screenshot({ path: file });
       return file;
+    },
+    async window() {
+      const other = await context.newPage();
+      other.setDefaultTimeout(10_000);
+      return other;
     },
     async close() {
       await context.close();

@@ -48,12 +48,15 @@ export function responseText(page: Page): Promise<string> {
   return textOf(page, '.graphiql-response');
 }
 
-/** Waits until the result pane matches, and returns its text. */
+/**
+ * Waits until the result pane matches, and returns its text with runs of whitespace as one
+ * space (the pane wraps long lines, so a message may be split over lines).
+ */
 export async function waitForResponse(page: Page, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = await responseText(page).catch(() => '');
+    text = (await responseText(page).catch(() => '')).replace(/\s+/g, ' ');
     if (pattern.test(text)) return text;
     await page.waitForTimeout(100);
   }

@@ -29,9 +29,10 @@ mutation SignIn($username: String!, $password: String!) {
 }
 `;
 
-const live = `# Every committed save, as it commits. Run it, leave it
-# running, and write from the other tabs. A rejected write
-# shows nothing: events are published after the commit.
+const live = `# Every committed save, as it commits. Run it and leave
+# this window running; write from a second GraphiQL window
+# (one operation runs at a time per window). A rejected
+# write shows nothing: events are published after commit.
 # To resume, pass the last cursor: postSave(after: "…").
 subscription Live {
   postSave {
@@ -53,7 +54,7 @@ const newestCrate = `# Seed scenario 1: a warehouse's newestCrate is its newest
 # crate's own transaction, whatever wrote the crate.
 # 1. Run CreateWarehouse; put the id it answers in
 #    Variables as "warehouseId".
-# 2. Run CreateCrate. The Live tab shows the crate, then
+# 2. Run CreateCrate. Live (in the first window) shows
 #    the warehouse: updateFields ["newestCrateId"].
 # 3. Run NewestCrate: newestCrate is the crate you made.
 query NewestCrate($warehouseId: ID!) {
@@ -87,7 +88,7 @@ const stockCheck = `# Seed scenario 2: before an order is saved, a pre_save
 # 1. Run CreateItem; put the id it answers in Variables
 #    as "itemId".
 # 2. Run StockCheck: 3 ordered, 2 in stock: OUT_OF_STOCK.
-#    The Live tab shows nothing.
+#    Live shows nothing new.
 # 3. Go on in the BuyerNotified tab.
 mutation StockCheck($itemId: ID!, $quantity: Int!) {
   placeOrder(input: { inventoryItemId: $itemId, quantity: $quantity }) {
@@ -110,10 +111,10 @@ mutation CreateItem {
 const buyerNotified = `# Seed scenario 3: after an order is saved, a post_save
 # receiver notifies the buyer in the order's transaction;
 # the notification streams to the buyer once it commits.
-# 1. Run BuyerNotified and leave it running.
-# 2. In the StockCheck tab, set "quantity" to 2 (all the
-#    stock) and run StockCheck: accepted. The notification
-#    arrives here.
+# 1. Run BuyerNotified and leave this window running.
+# 2. In the other window's StockCheck tab, set "quantity"
+#    to 2 (all the stock) and run StockCheck: accepted.
+#    The notification arrives here.
 subscription BuyerNotified {
   notifications {
     message

@@ -35,12 +35,23 @@ async function logIn(url: string, username: string, password: string) {
   return (await response.json()) as { data?: { logIn: { user: { role: string } } }; errors?: unknown[] };
 }
 
-describe('first run without ADMIN_PASSWORD', () => {
-  const url = `file:${path.join(dir, 'fresh', 'dev.db')}`;
+/** Runs `check` against a started server on that database file, then stops it. */
+async function withServer(file: string, env: Record<string, string>, check: (s: Started) => Promise<void>) {
+  const server = await startServer({
+    DATABASE_URL: `file:${path.join(dir, file)}`,
+    NODE_ENV: 'development',
+    ...env,
+  });
+  try {
+    await check(server);
+  } finally {
+    await server.stop();
+  }
+}
 
+describe('first run without ADMIN_PASSWORD', () => {
   it('prints admin and a one-time password with how to sign in; the password works', async () => {
-    const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
-    try {
+    await withServer('fresh/dev.db', {}, async (server) => {
       const log = await startUpLog(server);
       const [, username, password] = CREDENTIALS.exec(log) ?? [];
       expect(username).toBe('admin');
@@ -49,51 +60,32 @@ describe('first run without ADMIN_PASSWORD', () => {
       expect(await logIn(server.url, 'admin', password ?? '')).toEqual({
         data: { logIn: { user: { username: 'admin', role: 'STAFF' } } },
       });
-    } finally {
-      await server.stop();
-    }
+    });
   }, 60_000);
 
   it('a second start on the same database prints no password (a staff user exists)', async () => {
-    const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
-    try {
+    await withServer('fresh/dev.db', {}, async (server) => {
       // a round trip: the start-up lines (printed with the URL line, before serving) are all out
       expect(JSON.stringify((await logIn(server.url, 'admin', 'not-the-password')).errors)).toContain(
         'UNAUTHENTICATED',
       );
       expect(server.output()).toMatch(/GraphQL at/);
       expect(server.output()).not.toMatch(/password/);
-    } finally {
-      await server.stop();
-    }
+    });
   }, 60_000);
 
   it('NODE_ENV=production makes no user and prints no password', async () => {
-    const server = await startServer({
-      DATABASE_URL: `file:${path.join(dir, 'prod', 'dev.db')}`,
-
-      NODE_ENV: 'production',
-    });
-    try {
+    await withServer('prod/dev.db', { NODE_ENV: 'production' }, async (server) => {
       const r = await logIn(server.url, 'admin', 'anything-at-all');
       expect(JSON.stringify(r.errors)).toContain('UNAUTHENTICATED');
       expect(server.output()).not.toMatch(/password/);
-    } finally {
-      await server.stop();
-    }
+    });
   }, 60_000);
 
   it('ADMIN_PASSWORD set: that password, no random one', async () => {
-    const server = await startServer({
-      DATABASE_URL: `file:${path.join(dir, 'chosen', 'dev.db')}`,
-      ADMIN_PASSWORD: 'chosen-pass-1',
-      NODE_ENV: 'development',
-    });
-    try {
+    await withServer('chosen/dev.db', { ADMIN_PASSWORD: 'chosen-pass-1' }, async (server) => {
       expect((await logIn(server.url, 'admin', 'chosen-pass-1')).data?.logIn.user.role).toBe('STAFF');
       expect(server.output()).not.toMatch(CREDENTIALS);
-    } finally {
-      await server.stop();
-    }
+    });
   }, 60_000);
 });

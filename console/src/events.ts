@@ -49,6 +49,9 @@ function nameOf(node: SaveEvent['node']): string {
   return node?.name ?? node?.item ?? node?.ordNumber ?? node?.message ?? '';
 }
 
+/** A long session keeps the newest events only; Replay brings back older ones. */
+const KEEP = 1_000;
+
 export class EventList {
   constructor(private readonly list: HTMLOListElement) {}
 
@@ -87,5 +90,6 @@ export class EventList {
       ? null
       : [...this.list.children].find((li) => orderOf((li as HTMLElement).dataset.cursor ?? '') < order);
     this.list.insertBefore(item, later ?? (Number.isNaN(order) ? this.list.firstChild : null));
+    while (this.list.children.length > KEEP) this.list.lastElementChild?.remove();
   }
 }

@@ -8,15 +8,20 @@ import { fileURLToPath } from 'node:url';
  * allows, content-hashed names cached for a year, everything else revalidated by ETag.
  */
 
-/** The project root: the nearest folder with a package.json, from src/ (tsx) or dist/ (node). */
+/**
+ * The project root, from src/ (tsx) or dist/ (node) alike: the nearest folder above this file
+ * whose package.json is signalyard's (a build may put a package.json of its own in dist/).
+ */
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'signalyard')
+      return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('signalyard: no package.json above the server files');
+    if (parent === dir) throw new Error("signalyard: no signalyard package.json above the server's files");
     dir = parent;
   }
-  return dir;
 }
 
 export const distDir = path.join(projectRoot(), 'dist');

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { SessionUser } from '../schema/context.js';
 import { SHUTDOWN_REASON } from './streams.js';
+import { authorizationOfSubscribe } from './ws-auth.js';
 import { type App, appSubscriptions } from './yoga.js';
 
 export interface HttpServer {
@@ -31,19 +33,26 @@ type RootValue = { execute: Enveloped['execute']; subscribe: Enveloped['subscrib
  */
 export function createHttpServer(
   app: App,
-  authenticate: (authorization: string | undefined) => Promise<unknown>,
+  authenticate: (authorization: string | undefined) => Promise<SessionUser | null>,
 ): HttpServer {
   const server = createServer(app);
   const wss = new WebSocketServer({ server, path: app.graphqlEndpoint });
-  const disposable = useServer(
+  // The user of the connection's connectionParams token, authenticated once when it opens, and
+  // that bearer value (an operation's context needs it for logOut).
+  const disposable = useServer<
+    Record<string, unknown> | undefined,
+    { user: SessionUser | null; authorization: string | undefined }
+  >(
     {
       execute: (args) => (args.rootValue as RootValue).execute(args as ExecutionArgs),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args as ExecutionArgs),
       // A bad token is refused when the connection opens, with a reason the client can show.
       onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
+        const given = ctx.connectionParams?.authorization;
+        const authorization = typeof given === 'string' ? given : undefined;
         try {
-          await authenticate(typeof authorization === 'string' ? authorization : undefined);
+          ctx.extra.user = await authenticate(authorization);
+          ctx.extra.authorization = authorization;
           return true;
         } catch (error) {
           const reason = error instanceof Error ? error.message : 'Unauthorized';
@@ -51,13 +60,28 @@ export function createHttpServer(
           return false;
         }
       },
+      // GraphiQL sends its Headers tab in each subscribe message: such a token is authenticated
+      // for that operation only; otherwise the operation runs as the connection's user.
       onSubscribe: async (ctx, _id, payload) => {
+        const own = authorizationOfSubscribe(payload.extensions);
+        let user = ctx.extra.user ?? null;
+        if (own !== undefined) {
+          try {
+            user = await authenticate(own);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({
           ...ctx,
           request: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams,
+          sessionUser: user,
+          sessionAuthorization: own ?? ctx.extra.authorization,
+          // graphql-ws's context is not yoga's server context; yoga reads only the fields above.
         } as never);
         const document = parse(payload.query);
         const errors = validate(schema, document);
@@ -98,10 +122,18 @@ export function createHttpServer(
   };
 }
 
+/**
+ * Pending connections the kernel queues while the process is busy accepting (issue 9: 10,000
+ * WebSocket clients connecting at once). Node's default, 511, overflows and the kernel drops
+ * the SYNs past it, so clients wait for retransmits or fail; Linux still caps this at
+ * net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 8_192;
+
 export function listen(server: Server, port: number, host?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : port);

@@ -3,6 +3,7 @@ import { Realtime } from '../realtime/index.js';
 import { registerReceivers } from '../receivers/index.js';
 import { ensureAdmin } from '../schema/auth.js';
 import { ConfigError, childEnv, loadConfig } from './config.js';
+import { firstRunAdmin, firstRunMessage } from './first-run.js';
 import { createHttpServer, listen } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { authenticate, createApp } from './yoga.js';
@@ -26,6 +27,10 @@ async function main(logger: Logger) {
     ...(config.logQueries && { onQuery: (sql, client) => logger.info({ sql, client }, 'query') }),
   });
   if (config.adminPassword !== null) await ensureAdmin(data, config.adminPassword);
+  // a generated password nobody could read (LOG_LEVEL error or silent) would lock the shop
+  const showable = logger.isLevelEnabled('warn');
+  const firstRun =
+    config.adminPassword === null && !config.production && showable ? await firstRunAdmin(data) : null;
   const realtime = new Realtime(data, { retentionMs: config.eventRetentionMs, logError }).start();
   const app = createApp({
     data,
@@ -44,7 +49,10 @@ async function main(logger: Logger) {
   const http = createHttpServer(app, (authorization) => authenticate(data, authorization));
   const port = await listen(http.server, config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info(`signalyard: GraphQL at http://${shown === '127.0.0.1' ? 'localhost' : shown}:${port}/graphql`);
+  const origin = `http://${shown === '127.0.0.1' ? 'localhost' : shown}:${port}`;
+  logger.info(`signalyard: GraphQL at ${origin}/graphql`);
+  // one log line each, so the password reads plainly in JSON and pretty logs alike
+  if (firstRun) for (const line of firstRunMessage(firstRun, origin)) logger.warn(line);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,5 +1,4 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { DataLayer } from '../db/index.js';
 import type { Realtime } from '../realtime/index.js';
@@ -13,6 +12,7 @@ import { DEFAULT_LIMITS, type Limits } from './config.js';
 import { DatabaseFile, useDatabaseHealth, useWriteGuard } from './health.js';
 import { limitPlugins, parserCacheOptions } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
+import { usePages } from './pages/index.js';
 import { attachContext, requestIdOf, useRequestLog } from './request.js';
 import { useGraphQLSSESingleConnection } from './sse.js';
 import { Subscriptions } from './streams.js';
@@ -25,7 +25,7 @@ export interface AppDeps {
   logError?: ErrorLogger;
   /** Request lines and server messages. Default: silent. */
   logger?: Logger;
-  /** GraphiQL at /graphql in a browser (default true; main.ts turns it off in production). */
+  /** GraphiQL and /console (default on; production turns them off unless GRAPHIQL=1). */
   graphiql?: boolean;
   /** NODE_ENV=production: no introspection, no field suggestions. */
   production?: boolean;
@@ -41,35 +41,6 @@ export interface AppDeps {
   /** Where logIn/signUp rate-limit counters live (default: the database). */
   limiters?: LimiterFactory;
 }
-
-const DEFAULT_QUERY = `# signalyard: writes fire model signals; committed events stream to subscribers.
-# 1. Sign in (npm start with ADMIN_PASSWORD set makes the STAFF user "admin"), then put
-#    {"Authorization": "Bearer <token>"} in the Headers tab below.
-# 2. Run "Live" in one tab, then "CreateCrate" in another: the SaveEvents arrive at once.
-
-mutation LogIn {
-  logIn(input: { username: "admin", password: "<ADMIN_PASSWORD>" }) { token user { username role } }
-}
-
-subscription Live {
-  postSave {
-    cursor model created updateFields
-    node { id ... on Crate { name warehouse { name } } ... on Warehouse { name newestCrate { name } } }
-  }
-}
-
-mutation CreateWarehouse {
-  createWarehouse(input: { name: "North Dock", address: "1 Harbour Road" }) { id name }
-}
-
-mutation CreateCrate($warehouseId: ID!) {
-  createCrate(input: { name: "CR-00531", warehouseId: $warehouseId }) { id name warehouse { newestCrate { name } } }
-}
-
-query Warehouses {
-  warehouses(first: 10) { edges { node { id name newestCrate { name } } } }
-}
-`;
 
 /** The token of an `Authorization: Bearer <token>` value, or null. */
 function bearerOf(authorization: string | null | undefined): string | null {
@@ -99,14 +70,18 @@ export async function authenticate(
 /** What graphql-ws passes as the server context of a WebSocket operation. */
 export interface ServerContext {
   connectionParams?: Record<string, unknown>;
+  /**
+   * Set on WebSocket operations: the user http.ts already authenticated (once per connection,
+   * or once for a subscribe message's own header), and the bearer value it came from (logOut).
+   */
+  sessionUser?: SessionUser | null;
+  sessionAuthorization?: string;
 }
 
 export type App = YogaServerInstance<ServerContext, Context>;
 
-/** The bearer value of a request: graphql-ws connectionParams, else the HTTP header. */
-function authorizationOf(initial: { request?: unknown; connectionParams?: Record<string, unknown> }) {
-  const fromParams = initial.connectionParams?.authorization;
-  if (typeof fromParams === 'string') return fromParams;
+/** The bearer value of an HTTP request (WebSocket operations arrive authenticated: see http.ts). */
+function authorizationOf(initial: { request?: unknown }) {
   // a fetch Request (yoga's own Headers class, so no instanceof); a WebSocket upgrade has none here
   const headers = (initial.request as { headers?: { get?: unknown } } | undefined)?.headers;
   if (typeof headers?.get === 'function') return (headers as Headers).get('authorization');
@@ -190,12 +165,8 @@ export function createApp(deps: AppDeps): App {
     // yoga's own liveness check answers without the database; /health is ours (health.ts).
     healthCheckEndpoint: '/live',
     landingPage: false,
-    // GraphiQL's assets inlined: it works on machines with no access to a CDN.
-    renderGraphiQL,
-    graphiql:
-      deps.graphiql === false
-        ? false
-        : { title: 'signalyard', defaultQuery: DEFAULT_QUERY, subscriptionsProtocol: 'WS' },
+    // GraphiQL and /console are served by usePages (src/server/pages), with no CDN.
+    graphiql: false,
     maskedErrors: { maskError: (error, message) => mask(error, message) },
     maxRequestBodySize: limits.maxBodyBytes,
     parserAndValidationCache: parserCacheOptions(limits),
@@ -214,8 +185,11 @@ export function createApp(deps: AppDeps): App {
     },
     context: async (initial) => {
       const request = initial.request as Request | undefined;
-      const authorization = authorizationOf(initial);
-      const context = createContext(deps, await authenticate(data, authorization), {
+      // WebSocket operations arrive authenticated (http.ts); HTTP requests carry their header
+      const ws = initial.sessionUser !== undefined;
+      const authorization = ws ? initial.sessionAuthorization : authorizationOf(initial);
+      const user = ws ? (initial.sessionUser ?? null) : await authenticate(data, authorization);
+      const context = createContext(deps, user, {
         requestId: requestIdOf(request),
         token: bearerOf(authorization),
         clientAddress: clientAddressOf(initial as { req?: unknown; request?: unknown }, trustProxy),
@@ -226,6 +200,8 @@ export function createApp(deps: AppDeps): App {
     plugins: [
       useRequestLog(logger, logError),
       useDatabaseHealth(data, file),
+      // before CSRF prevention: GraphiQL's page is a plain GET a browser sends without a preflight
+      usePages({ endpoint: '/graphql', enabled: deps.graphiql !== false }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useGraphQLSSESingleConnection(limits, (payload) =>
         clientAddressOf(

@@ -26,6 +26,16 @@ const GOING_AWAY = 1001;
 type Enveloped = ReturnType<App['getEnveloped']>;
 type RootValue = { execute: Enveloped['execute']; subscribe: Enveloped['subscribe'] };
 
+/** A syntax error coded as yoga codes it on HTTP (limit refusals carry their own code already). */
+function parseFailed(error: GraphQLError): GraphQLError {
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, {
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code: 'GRAPHQL_PARSE_FAILED' },
+  });
+}
+
 /**
  * HTTP and WebSocket on one port: yoga answers HTTP (queries, mutations, SSE, GraphiQL), and
  * graphql-ws answers WebSocket upgrades on the same path, running operations through yoga's
@@ -75,7 +85,9 @@ export function createHttpServer(
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({
           ...ctx,
-          request: ctx.extra.request,
+          // `req`, not `request`: yoga takes a `request` for an HTTP one and refuses a mutation
+          // when its method is GET, which the upgrade's is
+          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams,
@@ -83,7 +95,15 @@ export function createHttpServer(
           sessionAuthorization: own ?? ctx.extra.authorization,
           // graphql-ws's context is not yoga's server context; yoga reads only the fields above.
         } as never);
-        const document = parse(payload.query);
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // a document the server will not run fails that operation; thrown, graphql-ws would
+          // close the whole connection (4500) and every subscription on it
+          if (error instanceof GraphQLError) return [parseFailed(error)];
+          throw error;
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         return {

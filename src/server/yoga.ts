@@ -97,12 +97,9 @@ function clientAddressOf(initial: { req?: unknown; request?: unknown }, trustPro
       if (forwarded) return forwarded.slice(0, 64);
     }
   }
-  // node:http's IncomingMessage: `req` for HTTP (yoga's server context), `request` on WebSocket
-  for (const candidate of [initial.req, initial.request]) {
-    const address = (candidate as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress;
-    if (address) return address;
-  }
-  return 'unknown';
+  // node:http's IncomingMessage: `req` for HTTP (yoga's server context) and WebSocket (http.ts)
+  const req = initial.req as { socket?: { remoteAddress?: string } } | undefined;
+  return req?.socket?.remoteAddress ?? 'unknown';
 }
 
 const subscriptionsOf = new WeakMap<App, Subscriptions>();

@@ -54,8 +54,9 @@ export interface Config {
   port: number;
   /** Bind address. */
   host: string;
-  /** NODE_ENV=production: introspection and suggestions off, GraphiQL off unless GRAPHIQL=1. */
+  /** NODE_ENV=production: field suggestions off; GraphiQL, /console and introspection off unless GRAPHIQL=1; no first-run admin. */
   production: boolean;
+  /** GraphiQL and /console served (and introspection answered, in production). */
   graphiql: boolean;
   databaseUrl: string;
   databaseKind: DatabaseKind;

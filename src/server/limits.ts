@@ -108,7 +108,7 @@ const report = {
   ],
 };
 
-/** Turns off introspection (NODE_ENV=production): `__schema` and `__type` fail validation. */
+/** Turns off introspection (production without GRAPHIQL=1): `__schema` and `__type` fail validation. */
 function useNoIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {
@@ -142,8 +142,16 @@ export function parserCacheOptions(
   };
 }
 
+/** What NODE_ENV=production hides from clients. */
+export interface Disclosure {
+  /** "Did you mean …?" in validation errors. */
+  suggestions: boolean;
+  /** `__schema` / `__type`: GraphiQL needs them, so GRAPHIQL=1 keeps them in production. */
+  introspection: boolean;
+}
+
 /** graphql-armor's depth, cost, alias, token and directive limits, and the shape checks above. */
-export function limitPlugins(limits: Limits, production: boolean): Plugin[] {
+export function limitPlugins(limits: Limits, disclosure: Disclosure): Plugin[] {
   const armor = EnvelopArmorPlugin({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...report },
     // cost ≈ the fields a document may return, lists counted by their first/last argument
@@ -157,8 +165,13 @@ export function limitPlugins(limits: Limits, production: boolean): Plugin[] {
     maxAliases: { n: limits.maxAliases, exposeLimits: true, ...report },
     maxTokens: { n: limits.maxTokens, exposeLimits: true },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true, ...report },
-    // "Did you mean …?" names fields a client was not told about: off in production
-    blockFieldSuggestion: { enabled: production },
+    // "Did you mean …?" names fields a client was not told about
+    blockFieldSuggestion: { enabled: !disclosure.suggestions },
   });
-  return [useRequestShape(), armor as Plugin, useLimitCodes(), ...(production ? [useNoIntrospection()] : [])];
+  return [
+    useRequestShape(),
+    armor as Plugin,
+    useLimitCodes(),
+    ...(disclosure.introspection ? [] : [useNoIntrospection()]),
+  ];
 }

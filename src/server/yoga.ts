@@ -27,7 +27,7 @@ export interface AppDeps {
   logger?: Logger;
   /** GraphiQL and /console (default on; production turns them off unless GRAPHIQL=1). */
   graphiql?: boolean;
-  /** NODE_ENV=production: no introspection, no field suggestions. */
+  /** NODE_ENV=production: no field suggestions, and no introspection unless `graphiql`. */
   production?: boolean;
   limits?: Partial<Limits>;
   /** Browser origins allowed to call the API (CORS); none: same-origin only. */
@@ -151,6 +151,8 @@ export function createApp(deps: AppDeps): App {
     deps.logError ?? ((message, error, requestId) => logger.error({ err: error, requestId }, message));
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const trustProxy = deps.trustProxy ?? false;
+  const production = deps.production ?? false;
+  const graphiql = deps.graphiql !== false;
   const file = new DatabaseFile(deps.databaseFile ?? null);
   const subscriptions = new Subscriptions();
   configureTokenCache(data, deps.tokenCacheMs ?? 5_000);
@@ -198,7 +200,7 @@ export function createApp(deps: AppDeps): App {
       useRequestLog(logger, logError),
       useDatabaseHealth(data, file),
       // before CSRF prevention: GraphiQL's page is a plain GET a browser sends without a preflight
-      usePages({ endpoint: '/graphql', enabled: deps.graphiql !== false }),
+      usePages({ endpoint: '/graphql', enabled: graphiql }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useGraphQLSSESingleConnection(limits, (payload) =>
         clientAddressOf(
@@ -206,7 +208,11 @@ export function createApp(deps: AppDeps): App {
           trustProxy,
         ),
       ),
-      ...limitPlugins(limits, deps.production ?? false),
+      ...limitPlugins(limits, {
+        suggestions: !production,
+        // API.md: production turns introspection off unless GRAPHIQL=1, which cannot work without it
+        introspection: !production || graphiql,
+      }),
       useWriteGuard(file),
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),

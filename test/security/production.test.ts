@@ -1,4 +1,8 @@
-/** NODE_ENV=production as API.md says: no introspection, no field suggestions, no GraphiQL; errors masked. */
+/**
+ * NODE_ENV=production as API.md says: no introspection, no field suggestions, no GraphiQL; errors
+ * masked. GRAPHIQL=1 brings GraphiQL and /console back, and the introspection GraphiQL needs.
+ */
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config.js';
 import { type TestApp, testApp } from '../support/app.js';
@@ -55,6 +59,29 @@ describe('a production app', () => {
   it('serves no GraphiQL to a browser', async () => {
     const response = await t.app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
     expect(await response.text()).not.toMatch(/graphiql/i);
+  });
+});
+
+describe('a production app with GRAPHIQL=1', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await testApp({ app: { production: true, graphiql: true } });
+  });
+  afterAll(() => t.close());
+
+  it('serves GraphiQL and /console and answers the introspection GraphiQL sends', async () => {
+    const page = await t.app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('subscription Live');
+    expect((await t.app.fetch('http://yoga/console', { headers: { accept: 'text/html' } })).status).toBe(200);
+    const r = await t.gql<{ __schema: { queryType: { name: string } } }>(getIntrospectionQuery());
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.__schema.queryType.name).toBe('Query');
+  });
+
+  it('still suggests no field names', async () => {
+    const r = await t.gql('{ nodez(ids: []) { id } }');
+    expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(JSON.stringify(r.errors)).not.toMatch(/Did you mean/);
   });
 });
 

@@ -3,7 +3,7 @@
  * with a graphql-ws and an SSE subscription open: every acknowledged mutation is in the database
  * with its event, both streams end with a reason, the exit code is 0 and no process is left.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,16 +18,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-shutdown-'));
 const dbFile = path.join(dir, 'data', 'shutdown.db');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Newest modification time under a folder (to tell whether dist/ is older than src/). */
-function newest(folder: string): number {
-  let latest = 0;
-  for (const entry of fs.readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile())
-      latest = Math.max(latest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return latest;
-}
 
 /** Every process whose parent chain leads to `pid` (from /proc). */
 function descendants(pid: number): number[] {
@@ -85,17 +75,7 @@ let output = '';
 let url = '';
 const exited = new Promise<number | null>((resolve) => {
   beforeAll(async () => {
-    if (
-      !fs.existsSync(path.join(root, 'dist/server/main.js')) ||
-      newest(path.join(root, 'src')) > fs.statSync(path.join(root, 'dist/server/main.js')).mtimeMs
-    ) {
-      const build = spawnSync('npm', ['run', 'build:server'], {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
-      if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-    }
+    // dist/ is built from the current sources by the global set-up (test/support/build.ts)
     child = spawn('npm', ['start'], {
       cwd: root,
       env: {

@@ -10,7 +10,7 @@ export type { Logger };
  */
 export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}): Logger {
   const stream = options.pretty
-    ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
     : pino.destination({ dest: 1, sync: true });
   return pino({ level, base: { service: 'signalyard' }, timestamp: pino.stdTimeFunctions.isoTime }, stream);
 }

@@ -5,6 +5,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config.js';
+import type { AppDeps } from '../../src/server/yoga.js';
 import { type TestApp, testApp } from '../support/app.js';
 
 describe('configuration', () => {
@@ -36,66 +37,67 @@ describe('configuration', () => {
   });
 });
 
-describe('a production app', () => {
-  let t: TestApp;
+/** A fresh app built with these options, for the describe block that calls it. */
+function appWith(options: Partial<AppDeps>): () => TestApp {
+  let t: TestApp | undefined;
   beforeAll(async () => {
-    t = await testApp({ app: { production: true, graphiql: false } });
+    t = await testApp({ app: options });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
+  return () => {
+    if (!t) throw new Error('the app did not start');
+    return t;
+  };
+}
+
+/** A misspelt field is refused without naming the real one ("Did you mean …?"). */
+async function expectNoSuggestion(t: TestApp) {
+  const r = await t.gql('{ nodez(ids: []) { id } }');
+  expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(JSON.stringify(r.errors)).not.toMatch(/Did you mean/);
+}
+
+describe('a production app', () => {
+  const t = appWith({ production: true, graphiql: false });
 
   it('refuses introspection', async () => {
-    const r = await t.gql('{ __schema { types { name } } }');
+    const r = await t().gql('{ __schema { types { name } } }');
     expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(r.data ?? null).toBeNull();
-    expect((await t.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await t().gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 
-  it('suggests no field names', async () => {
-    const r = await t.gql('{ nodez(ids: []) { id } }');
-    expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(JSON.stringify(r.errors)).not.toMatch(/Did you mean/);
-  });
+  it('suggests no field names', () => expectNoSuggestion(t()));
 
   it('serves no GraphiQL to a browser', async () => {
-    const response = await t.app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
+    const response = await t().app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
     expect(await response.text()).not.toMatch(/graphiql/i);
   });
 });
 
 describe('a production app with GRAPHIQL=1', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await testApp({ app: { production: true, graphiql: true } });
-  });
-  afterAll(() => t.close());
+  const t = appWith({ production: true, graphiql: true });
 
   it('serves GraphiQL and /console and answers the introspection GraphiQL sends', async () => {
-    const page = await t.app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
+    const page = await t().app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('subscription Live');
-    expect((await t.app.fetch('http://yoga/console', { headers: { accept: 'text/html' } })).status).toBe(200);
-    const r = await t.gql<{ __schema: { queryType: { name: string } } }>(getIntrospectionQuery());
+    const consolePage = await t().app.fetch('http://yoga/console', { headers: { accept: 'text/html' } });
+    expect(consolePage.status).toBe(200);
+    const r = await t().gql<{ __schema: { queryType: { name: string } } }>(getIntrospectionQuery());
     expect(r.errors).toBeUndefined();
     expect(r.data?.__schema.queryType.name).toBe('Query');
   });
 
-  it('still suggests no field names', async () => {
-    const r = await t.gql('{ nodez(ids: []) { id } }');
-    expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(JSON.stringify(r.errors)).not.toMatch(/Did you mean/);
-  });
+  it('still suggests no field names', () => expectNoSuggestion(t()));
 });
 
 describe('a development app', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await testApp();
-  });
-  afterAll(() => t.close());
+  const t = appWith({});
 
   it('answers introspection and suggests field names', async () => {
-    expect((await t.gql('{ __schema { queryType { name } } }')).data).toEqual({
+    expect((await t().gql('{ __schema { queryType { name } } }')).data).toEqual({
       __schema: { queryType: { name: 'Query' } },
     });
-    expect(JSON.stringify((await t.gql('{ nodez(ids: []) { id } }')).errors)).toMatch(/Did you mean/);
+    expect(JSON.stringify((await t().gql('{ nodez(ids: []) { id } }')).errors)).toMatch(/Did you mean/);
   });
 });

@@ -88,15 +88,20 @@ function authorizationOf(initial: { request?: unknown }) {
   return undefined;
 }
 
+/** X-Forwarded-For of a fetch Request (HTTP) or of node's IncomingMessage (a WebSocket upgrade). */
+function forwardedFor(initial: { req?: unknown; request?: unknown }): string | undefined {
+  const headers = (initial.request as { headers?: { get?: unknown } } | undefined)?.headers;
+  const raw =
+    typeof headers?.get === 'function'
+      ? (headers as Headers).get('x-forwarded-for')
+      : (initial.req as { headers?: Record<string, unknown> } | undefined)?.headers?.['x-forwarded-for'];
+  return typeof raw === 'string' ? raw.split(',')[0]?.trim() || undefined : undefined;
+}
+
 /** The client's address: the socket's peer, or X-Forwarded-For's first entry behind a trusted proxy. */
 function clientAddressOf(initial: { req?: unknown; request?: unknown }, trustProxy: boolean): string {
-  if (trustProxy) {
-    const headers = (initial.request as { headers?: { get?: unknown } } | undefined)?.headers;
-    if (typeof headers?.get === 'function') {
-      const forwarded = (headers as Headers).get('x-forwarded-for')?.split(',')[0]?.trim();
-      if (forwarded) return forwarded.slice(0, 64);
-    }
-  }
+  const forwarded = trustProxy ? forwardedFor(initial) : undefined;
+  if (forwarded) return forwarded.slice(0, 64);
   // node:http's IncomingMessage: `req` for HTTP (yoga's server context) and WebSocket (http.ts)
   const req = initial.req as { socket?: { remoteAddress?: string } } | undefined;
   return req?.socket?.remoteAddress ?? 'unknown';

@@ -1,7 +1,8 @@
 /**
  * Hardening's checks on WebSocket operations, which http.ts authenticates itself (ws-auth):
  * mutations run, documents and variables the server refuses fail that operation with a code and
- * leave the connection (and its other subscriptions) open, and logOut revokes the connection's token.
+ * leave the connection (and its other subscriptions) open, logOut revokes the connection's token,
+ * and sign-in rate limits key on the proxy's X-Forwarded-For as they do over HTTP.
  */
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +15,19 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-/** A graphql-ws client with a connectionParams token, counting the connections it opened. */
-function client(token: string) {
+/** A graphql-ws client (with a connectionParams token), counting the connections it opened. */
+function client(token?: string, options: { url?: string; forwardedFor?: string } = {}) {
+  const { forwardedFor } = options;
+  // the upgrade request's headers, as a proxy in front of the server would set them
+  class Proxied extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {});
+    }
+  }
   const ws = createClient({
-    url: s.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
+    url: options.url ?? s.wsUrl,
+    webSocketImpl: Proxied,
+    ...(token && { connectionParams: { authorization: `Bearer ${token}` } }),
     retryAttempts: 0,
   });
   let connections = 0;
@@ -101,5 +109,28 @@ describe('WebSocket operations', () => {
     await ws.dispose();
     const after = await s.gql('{ me { username } }', {}, token);
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('behind a trusted proxy', () => {
+  let proxied: LiveServer;
+  beforeAll(async () => {
+    proxied = await liveServer({ app: { trustProxy: true, limits: { authAttemptsPerAddress: 2 } } });
+  });
+  afterAll(() => proxied.close());
+
+  it("logIn over WebSocket is rate limited per X-Forwarded-For address, not per the proxy's", async () => {
+    const logIn = 'mutation { logIn(input: { username: "nobody", password: "wrong-password" }) { token } }';
+    const a = client(undefined, { url: proxied.wsUrl, forwardedFor: '203.0.113.7' }).ws;
+    expect(codeOf(await once(a, { query: logIn }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await once(a, { query: logIn }))).toBe('UNAUTHENTICATED');
+    const refused = await once(a, { query: logIn });
+    expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+    expect(refused.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
+    // another client behind the same proxy (the same socket address) still gets its own count
+    const b = client(undefined, { url: proxied.wsUrl, forwardedFor: '198.51.100.4' }).ws;
+    expect(codeOf(await once(b, { query: logIn }))).toBe('UNAUTHENTICATED');
+    await a.dispose();
+    await b.dispose();
   });
 });

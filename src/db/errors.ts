@@ -6,7 +6,11 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'OUT_OF_STOCK'
   /** A live subscription closed because its client fell too far behind (it resumes by cursor). */
-  | 'SUBSCRIBER_TOO_SLOW';
+  | 'SUBSCRIBER_TOO_SLOW'
+  /** Too many attempts (logIn, signUp, stream reservations): `retryAfter` says when to try again, in s. */
+  | 'TOO_MANY_REQUESTS'
+  /** The server cannot do this now (its database file is gone): nothing was written; retry later. */
+  | 'SERVICE_UNAVAILABLE';
 
 /**
  * An expected failure: its message reaches the client. Everything else is masked.

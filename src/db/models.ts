@@ -79,23 +79,35 @@ export const ON_DELETE: Readonly<
   Notification: [],
   Event: [],
   Sequence: [],
+  RateLimit: [],
 };
 
-/** Text limits of the data model (also CHECK constraints in the migration). */
+/** Text limits of the data model (the names also CHECK constraints in the migration). */
 export const TEXT_LIMITS: Partial<Record<ModelName, Record<string, number>>> = {
-  Warehouse: { name: 128 },
-  Crate: { name: 64 },
+  User: { username: 64 },
+  Warehouse: { name: 128, address: 2_000 },
+  Crate: { name: 64, description: 2_000 },
   InventoryItem: { item: 20, itemCondition: 50 },
 };
 
-/** Rejects data that breaks a text limit with a message naming the field and the value's length. */
+/** Optional texts: an empty string is a value, not a missing name. */
+const MAY_BE_EMPTY = new Set(['address', 'description']);
+
+const INT32_MAX = 2_147_483_647;
+const INT32_MIN = -2_147_483_648;
+
+/** Integer bounds (also CHECK constraints): what GraphQL's 32-bit Int can carry back to a client. */
+export const INT_LIMITS: Partial<Record<ModelName, Record<string, readonly [number, number]>>> = {
+  InventoryItem: { quantity: [0, INT32_MAX], itemCode: [INT32_MIN, INT32_MAX] },
+  Order: { quantity: [1, INT32_MAX] },
+};
+
+/** Rejects data that breaks a text or integer limit with a message naming the field and the value. */
 export function checkLimits(model: ModelName, data: Record<string, unknown>): void {
-  const limits = TEXT_LIMITS[model];
-  if (!limits) return;
-  for (const [field, max] of Object.entries(limits)) {
+  for (const [field, max] of Object.entries(TEXT_LIMITS[model] ?? {})) {
     const value = data[field];
     if (typeof value !== 'string') continue;
-    if (value.trim().length === 0) {
+    if (value.trim().length === 0 && !MAY_BE_EMPTY.has(field)) {
       throw new AppError('BAD_USER_INPUT', `${model}.${field} must not be empty`, { field });
     }
     if (value.length > max) {
@@ -103,6 +115,20 @@ export function checkLimits(model: ModelName, data: Record<string, unknown>): vo
         'BAD_USER_INPUT',
         `${model}.${field} must be at most ${max} characters, got ${value.length}`,
         { field },
+      );
+    }
+  }
+  for (const [field, [min, max]] of Object.entries(INT_LIMITS[model] ?? {})) {
+    const value = data[field];
+    // atomic updates ({ increment: n }) are bounded by the CHECK constraint instead
+    if (typeof value !== 'number') continue;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `${model}.${field} must be a whole number from ${min} to ${max}, got ${value}`,
+        {
+          field,
+        },
       );
     }
   }

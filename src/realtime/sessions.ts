@@ -13,6 +13,8 @@ interface Watch {
   timer: NodeJS.Timeout | null;
 }
 
+const REVOKED = 'Your session was revoked: sign in again (logIn) and resubscribe with your last cursor';
+
 /** setTimeout's longest delay; a later expiry re-arms. */
 const MAX_DELAY = 2_147_483_647;
 
@@ -73,6 +75,13 @@ export class SessionWatch {
     }
   }
 
+  /** Ends the subscriptions of a token this process revoked (logOut), without waiting for the check. */
+  revoked(hash: string): void {
+    for (const watch of [...this.#watches]) {
+      if (watch.token.hash === hash) this.#end(watch, REVOKED);
+    }
+  }
+
   /** One query for every watched token: the ones no longer stored were revoked. */
   check(): Promise<void> {
     this.#checking ??= this.#check()
@@ -96,10 +105,7 @@ export class SessionWatch {
     }
     for (const watch of watches) {
       if (!alive.has(watch.token.hash)) {
-        this.#end(
-          watch,
-          'Your session was revoked: sign in again (logIn) and resubscribe with your last cursor',
-        );
+        this.#end(watch, REVOKED);
       }
     }
   }

@@ -1,10 +1,13 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { User as UserRow } from '../db/index.js';
-import { AppError, type DataLayer } from '../db/index.js';
+import { AppError, type DataLayer, onCommit } from '../db/index.js';
 import { builder } from './builder.js';
-import type { Session, SessionUser } from './context.js';
+import { checkText, quote } from './input.js';
+import { issueToken, revokeToken } from './sessions.js';
 import { User } from './user.js';
+
+export { issueToken, sessionForToken } from './sessions.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -23,34 +26,42 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
-
-/** Issues a random bearer token (only its SHA-256 is stored) and drops the user's expired ones. */
-export async function issueToken(data: DataLayer, userId: number, ttlMs: number): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
-  await data.db.$transaction(async (tx) => {
-    await tx.authToken.deleteMany({ where: { userId, expiresAt: { lte: new Date() } } });
-    await tx.authToken.create({
-      data: { tokenHash: sha256(token), userId, expiresAt: new Date(Date.now() + ttlMs) },
-    });
-  });
-  return token;
+/** An unknown username is checked against this hash, so it costs what a wrong password costs. */
+let dummyHash: Promise<string> | null = null;
+function dummy(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('base64url'));
+  return dummyHash;
 }
 
-/** The user of a bearer token and the token's hash and expiry, or null when it is unknown or expired. */
-export async function sessionForToken(data: DataLayer, token: string): Promise<Session | null> {
-  const tokenHash = sha256(token);
-  const found = await data.db.authToken.findUnique({
-    where: { tokenHash },
-    select: { expiresAt: true, user: { select: { id: true, username: true, role: true } } },
-  });
-  if (!found || found.expiresAt.getTime() <= Date.now()) return null;
-  return { user: found.user, token: { hash: tokenHash, expiresAt: found.expiresAt } };
+const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
+
+/** The name as stored for display: NFKC, so full-width and compatibility forms become plain letters. */
+export function displayUsername(username: string): string {
+  return username.normalize('NFKC');
 }
 
-/** The user of a bearer token, or null when it is unknown or expired. */
-export async function userForToken(data: DataLayer, token: string): Promise<SessionUser | null> {
-  return (await sessionForToken(data, token))?.user ?? null;
+/**
+ * The sign-in key of a username: NFKC, then case-folded (upper- then lower-casing folds `ß` and
+ * the like as well), then NFKC again. `Admin`, `ADMIN` and full-width `ａｄｍｉｎ` are all `admin`.
+ */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+function checkCredentials(username: string, password: string): string {
+  checkText('password', password, 200);
+  const display = displayUsername(checkText('username', username, 200));
+  if (!USERNAME.test(display)) {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `username: ${quote(username)} must be 3 to 32 letters, digits, '_', '.' or '-'`,
+      { field: 'username' },
+    );
+  }
+  if (password.length < 8) {
+    throw new AppError('BAD_USER_INPUT', 'password: must be 8 to 200 characters long', { field: 'password' });
+  }
+  return display;
 }
 
 /** Start-up: makes sure the STAFF user `admin` exists with this password. */
@@ -61,21 +72,6 @@ export async function ensureAdmin(data: DataLayer, password: string): Promise<vo
     create: { username: 'admin', passwordHash, role: 'STAFF' },
     update: { passwordHash, role: 'STAFF' },
   });
-}
-
-const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
-
-function checkCredentials(username: string, password: string) {
-  if (!USERNAME.test(username)) {
-    throw new AppError(
-      'BAD_USER_INPUT',
-      `username: '${username}' must be 3 to 32 letters, digits, '_', '.' or '-'`,
-      { field: 'username' },
-    );
-  }
-  if (password.length < 8 || password.length > 200) {
-    throw new AppError('BAD_USER_INPUT', 'password: must be 8 to 200 characters long', { field: 'password' });
-  }
 }
 
 const AuthPayload = builder.objectRef<{ token: string; user: UserRow }>('AuthPayload').implement({
@@ -89,26 +85,27 @@ const CredentialsInput = builder.inputType('CredentialsInput', {
   fields: (t) => ({ username: t.string({ required: true }), password: t.string({ required: true }) }),
 });
 
+// logIn and signUp are rate limited per client address and per username before they run
+// (src/server/auth-limits.ts), outside the mutation's unit of work, so a refusal still counts.
 builder.mutationFields((t) => ({
   signUp: t.field({
     type: AuthPayload,
     args: { input: t.arg({ type: CredentialsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      checkCredentials(input.username, input.password);
-      const taken = await ctx.db.user.findUnique({
-        where: { username: input.username },
-        select: { id: true },
-      });
+      const display = checkCredentials(input.username, input.password);
+      const key = usernameKey(display);
+      const taken = await ctx.db.user.findUnique({ where: { username: key }, select: { id: true } });
       if (taken)
-        throw new AppError('BAD_USER_INPUT', `username: '${input.username}' is taken`, { field: 'username' });
+        throw new AppError('BAD_USER_INPUT', `username: ${quote(display)} is taken`, { field: 'username' });
       const user = await ctx.db.user.create({
         data: {
-          username: input.username,
+          username: key,
+          displayName: display === key ? null : display,
           passwordHash: await hashPassword(input.password),
           role: 'CUSTOMER',
         },
       });
-      ctx.user = { id: user.id, username: user.username, role: user.role };
+      ctx.user = { id: user.id, username: display, role: user.role };
       return { token: await issueToken(ctx.data, user.id, ctx.tokenTtlMs), user };
     },
   }),
@@ -116,13 +113,28 @@ builder.mutationFields((t) => ({
     type: AuthPayload,
     args: { input: t.arg({ type: CredentialsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const user = await ctx.db.user.findUnique({ where: { username: input.username } });
-      if (!user || !(await verifyPassword(input.password, user.passwordHash))) {
-        throw new AppError('UNAUTHENTICATED', 'Wrong username or password');
-      }
+      checkText('username', input.username, 200);
+      checkText('password', input.password, 200);
+      const user = await ctx.db.user.findUnique({ where: { username: usernameKey(input.username) } });
+      // The same work and the same answer whether or not the user exists.
+      const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummy()));
+      if (!user || !valid) throw new AppError('UNAUTHENTICATED', 'Wrong username or password');
       // The rest of this response is read as the user who just signed in.
-      ctx.user = { id: user.id, username: user.username, role: user.role };
+      ctx.user = { id: user.id, username: user.displayName ?? user.username, role: user.role };
       return { token: await issueToken(ctx.data, user.id, ctx.tokenTtlMs), user };
+    },
+  }),
+  logOut: t.boolean({
+    description:
+      'Revokes the token this request was sent with. Other server processes may accept it for up to a few seconds (their token cache).',
+    authScopes: { signedIn: true },
+    resolve: async (_root, _args, ctx) => {
+      if (!ctx.token) return false;
+      const { hash } = ctx.token;
+      const revoked = await revokeToken(ctx.data, hash);
+      // this process's subscriptions on the token end now; other processes' at their next check
+      onCommit(() => ctx.realtime.sessions.revoked(hash));
+      return revoked;
     },
   }),
 }));

@@ -44,6 +44,9 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // node / nodes are ours (node.ts): null for rows that are gone or not the caller's, coded bad IDs
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
   },
 });
 

@@ -14,8 +14,10 @@ export interface Session {
 /** Per-request state: the signed-in user, a client whose writes carry the request to receivers. */
 export interface Context {
   user: SessionUser | null;
-  /** The bearer token of the request (its hash and expiry), null when anonymous. */
+  /** The bearer token of the request (its hash and expiry), null when anonymous: logOut revokes it. */
   token: SessionToken | null;
+  /** The client's address as the server sees it (rate limits key on it). */
+  clientAddress: string;
   requestId: string;
   data: DataLayer;
   /** Writes through it reach receivers with this request's `context`. */
@@ -31,12 +33,22 @@ export interface ContextDeps {
   realtime: Realtime;
 }
 
-export function createContext(deps: ContextDeps, session: Session | null): Context {
-  const requestId = randomUUID();
+export interface RequestInfo {
+  requestId?: string;
+  clientAddress?: string;
+}
+
+export function createContext(
+  deps: ContextDeps,
+  session: Session | null,
+  request: RequestInfo = {},
+): Context {
+  const requestId = request.requestId ?? randomUUID();
   const user = session?.user ?? null;
   return {
     user,
     token: session?.token ?? null,
+    clientAddress: request.clientAddress ?? 'unknown',
     requestId,
     data: deps.data,
     db: deps.data.withContext({ user, requestId }),

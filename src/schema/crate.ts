@@ -2,6 +2,7 @@ import { AppError } from '../db/index.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { notFound, parseId } from './ids.js';
+import { quote } from './input.js';
 
 export const Crate = builder.prismaNode('Crate', {
   id: { field: 'id' },
@@ -91,7 +92,9 @@ builder.mutationFields((t) => ({
       const found = await ctx.db.crate.findMany({ where: { id: { in: ids } }, select: { id: true } });
       if (found.length !== ids.length) {
         const missing = input.ids.filter((g) => !found.some((c) => c.id === parseId(String(g), 'Crate')));
-        throw new AppError('NOT_FOUND', `Crate ${missing.map((g) => `'${g}'`).join(', ')} not found`);
+        const listed = missing.slice(0, 3).map(quote).join(', ');
+        const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
+        throw new AppError('NOT_FOUND', `Crate ${listed}${more} not found`);
       }
       // One bulk write: the pipeline sends pre_save/post_save for every crate it moves.
       await ctx.db.crate.updateMany({ where: { id: { in: ids } }, data: { warehouseId: target } });

@@ -7,6 +7,7 @@ import './crate.js';
 import './inventory.js';
 import './order.js';
 import './subscriptions.js';
+import './node.js';
 
 builder.mutationType({});
 

@@ -1,14 +1,15 @@
+import { canSee } from './access.js';
 import { builder } from './builder.js';
-import { isStaff } from './context.js';
 
 export const Role = builder.enumType('Role', { values: ['STAFF', 'CUSTOMER'] as const });
 
 /** A user is visible to themself and to STAFF. */
 export const User = builder.prismaNode('User', {
   id: { field: 'id' },
-  authScopes: (user, ctx) => isStaff(ctx) || ctx.user?.id === user.id,
+  authScopes: (user, ctx) => canSee.User(user, ctx),
   fields: (t) => ({
-    username: t.exposeString('username'),
+    // the name as the user typed it; `username` in the database is the normalised sign-in key
+    username: t.string({ resolve: (user) => user.displayName ?? user.username }),
     role: t.expose('role', { type: Role }),
     orders: t.relatedConnection(
       'orders',

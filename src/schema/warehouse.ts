@@ -3,12 +3,13 @@ import type { Crate as CrateRow } from '../db/index.js';
 import { AppError } from '../db/index.js';
 import { builder } from './builder.js';
 import { Crate } from './crate.js';
+import { quote } from './input.js';
 
 const crateCursor = (id: number) => Buffer.from(`crate:${id}`).toString('base64url');
 function parseCrateCursor(cursor: string): number {
   const match = /^crate:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match?.[1])
-    throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a crates cursor`, { field: 'after' });
+    throw new AppError('BAD_USER_INPUT', `${quote(cursor)} is not a crates cursor`, { field: 'after' });
   return Number(match[1]);
 }
 
@@ -65,6 +66,7 @@ builder.mutationField('createWarehouse', (t) =>
     authScopes: { staff: true },
     args: { input: t.arg({ type: CreateWarehouseInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
+      // lengths: the data layer's checkLimits (TEXT_LIMITS), for every path that writes
       ctx.db.warehouse.create({ ...query, data: { name: input.name, address: input.address ?? null } }),
   }),
 );

@@ -1,5 +1,5 @@
 /**
- * Subscriptions through yoga.fetch (SSE): slow subscribers, retention, the log tailer, GraphiQL.
+ * Subscriptions through yoga.fetch (SSE): slow subscribers, retention, the log tailer, sessions.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
@@ -209,17 +209,5 @@ describe('postSave(id:)', () => {
       'is not the ID of a model with events',
     );
     await user.cancel();
-  });
-});
-
-describe('GraphiQL', () => {
-  it('is served with its assets inline and opens with example subscription and mutation operations', async () => {
-    t = await testApp();
-    const response = await t.app.fetch('http://yoga/graphql', { headers: { accept: 'text/html' } });
-    const html = await response.text();
-    expect(response.status).toBe(200);
-    expect(html).not.toContain('unpkg.com');
-    expect(html).toContain('subscription Live');
-    expect(html).toContain('mutation CreateCrate');
   });
 });

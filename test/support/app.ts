@@ -1,7 +1,7 @@
 import { Realtime } from '../../src/realtime/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { ensureAdmin } from '../../src/schema/auth.js';
-import { type App, createApp } from '../../src/server/yoga.js';
+import { type App, type AppDeps, createApp } from '../../src/server/yoga.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 
 export interface GqlResult<T = Record<string, unknown>> {
@@ -28,7 +28,12 @@ export interface TestApp extends TestDatabase {
 
 /** The real yoga app on a fresh SQLite file, called through `yoga.fetch` (no network). */
 export async function testApp(
-  options: { retentionMs?: number; subscriberCapacity?: number; sessionCheckMs?: number } = {},
+  options: {
+    retentionMs?: number;
+    subscriberCapacity?: number;
+    sessionCheckMs?: number;
+    app?: Partial<AppDeps>;
+  } = {},
 ): Promise<TestApp> {
   const db = await freshDatabase();
   registerReceivers();
@@ -45,6 +50,8 @@ export async function testApp(
     realtime,
     tokenTtlMs: 3_600_000,
     logError: (_m, e) => masked.push(e),
+    databaseFile: db.file,
+    ...options.app,
   });
 
   const gql: TestApp['gql'] = async (query, variables, token) => {

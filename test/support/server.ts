@@ -47,7 +47,7 @@ export function startServer(env: Record<string, string>): Promise<Started> {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
     void done.then(({ code }) => reject(new Error(`server exited (${code}):\n${output}`)));
     child.stdout?.on('data', () => {
-      const match = /GraphQL at (http:\/\/\S+)/.exec(output);
+      const match = /GraphQL at (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({

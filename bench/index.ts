@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printed as a table. */
 import { benchFanout } from './fanout.js';
+import { benchFast } from './fast.js';
 import { benchPages } from './pages.js';
 import { benchPipeline } from './pipeline.js';
 import { table } from './support.js';
@@ -17,4 +18,5 @@ if (!only || only === 'fanout') {
   console.log('fan-out: one event to N subscribers (clients in a separate process; the machine is shared)');
   table(await benchFanout());
 }
+if (!only || only === 'fast') table(await benchFast());
 process.exit(0);

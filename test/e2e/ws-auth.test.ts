@@ -40,8 +40,8 @@ afterAll(() => s.close());
  * A token no request has used yet: each count below starts from a token the server has not
  * seen, so its first check is a database lookup the count includes, whatever the cache holds.
  */
-async function freshStaffToken(): Promise<string> {
-  const r = await s.gql<{ logIn: { token: string } }>(
+async function freshStaffToken(server: LiveServer = s): Promise<string> {
+  const r = await server.gql<{ logIn: { token: string } }>(
     'mutation { logIn(input: { username: "admin", password: "admin-password" }) { token } }',
   );
   if (!r.data) throw new Error(JSON.stringify(r.errors));
@@ -209,13 +209,7 @@ describe('a connection whose token stops being valid', () => {
   });
   afterAll(() => r.close());
 
-  const logIn = async () => {
-    const out = await r.gql<{ logIn: { token: string } }>(
-      'mutation { logIn(input: { username: "admin", password: "admin-password" }) { token } }',
-    );
-    if (!out.data) throw new Error(JSON.stringify(out.errors));
-    return out.data.logIn.token;
-  };
+  const logIn = () => freshStaffToken(r);
   const connect = (token: string) =>
     createClient({
       url: r.wsUrl,

@@ -54,6 +54,30 @@ describe('npm start on a fresh SQLite file', () => {
     });
     expect(await response.json()).toEqual({ data: { logIn: { user: { role: 'STAFF' } } } });
   });
+
+  it('binds 127.0.0.1 only (HOST unset): another loopback address of this machine is refused', async () => {
+    // 127.0.0.2 reaches this machine too, but not a socket bound to 127.0.0.1 alone
+    const elsewhere = new URL('/health', server.url);
+    elsewhere.hostname = '127.0.0.2';
+    const error = await fetch(elsewhere).catch((e: unknown) => e);
+    expect((error as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('HOST=0.0.0.0', () => {
+  it('answers on every address of the machine', async () => {
+    const server = await startServer({
+      DATABASE_URL: `file:${path.join(dir, 'any-host.db')}`,
+      HOST: '0.0.0.0',
+    });
+    try {
+      const elsewhere = new URL('/health', server.url);
+      elsewhere.hostname = '127.0.0.2';
+      expect((await fetch(elsewhere)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('bad configuration stops start-up with one clear line', () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMain, type Started, startServer } from '../support/server.js';
+import { MAIN, runMain, type Started, startServer } from '../support/server.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-start-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +75,7 @@ describe('npm start on a fresh SQLite file', () => {
 describe('log lines', () => {
   it('in a terminal: pino-pretty lines, as README shows them', async () => {
     // util-linux `script` gives the server a pseudo-terminal as stdout
-    const command = `${process.execPath} --import tsx src/server/main.ts`;
+    const command = [process.execPath, ...MAIN].join(' ');
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: path.resolve(import.meta.dirname, '../..'),
       env: {

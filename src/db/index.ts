@@ -1,7 +1,7 @@
 import type { Config } from '../server/config.js';
 import { DataLayer } from './data-layer.js';
 import { createSqliteDialect } from './dialects/sqlite/index.js';
-import { migrateDeploy, pendingMigrations } from './migrate.js';
+import { MigrationLockedError, migrateDeploy, pendingMigrations } from './migrate.js';
 
 export type { Crate, Notification, Prisma, PrismaClient, User } from '../generated/prisma/client.js';
 export type { Db, ReadClient, TxClient } from './client-types.js';
@@ -22,7 +22,7 @@ export { MODELS, type ModelName } from './models.js';
 export { audienceOf, EVENT_MODELS, type EventKind, type EventRow } from './outbox.js';
 export type {} from './signal-types.js';
 export { captureSignals, muteSignals } from './testing.js';
-export { migrateDeploy, pendingMigrations };
+export { MigrationLockedError, migrateDeploy, pendingMigrations };
 
 export interface OpenOptions {
   /** Called with every SQL statement, and the connection it ran on (tests count them). */

@@ -182,4 +182,24 @@ describe.skipIf(!redis)('instances and Redis failing', () => {
       await sub.close();
     }
   }, 120_000);
+
+  it('SIGTERM: the relay instance exits 0 and releases the lease (another takes it without waiting for it to run out)', async () => {
+    const relay = await relayInstance();
+    const other = instances.find((i) => i !== relay) as Instance;
+    const sub = subscribeSaves(other.url, staff);
+    try {
+      await live(other.url, staff, sub.events);
+      relay.child.kill('SIGTERM');
+      expect(await relay.exited).toBe(0);
+      // released, not run out: the key is gone or already the other's, never the stopped one's
+      const holder = await redis?.client().get(`${redis.prefix}relay`);
+      expect(holder?.split(':')[1]).not.toBe(String(relay.child.pid));
+      const marker = await createWarehouse(other.url, staff, 'after SIGTERM');
+      await until(sub.events, marker);
+      expect(await relayInstance([other])).toBe(other);
+    } finally {
+      await sub.close();
+      instances = [other, await startInstance(env)];
+    }
+  }, 60_000);
 });

@@ -20,6 +20,7 @@ export interface RedisFeedOptions {
 }
 
 const PAGE = 500;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** XREAD waits at most this long, so a stop or a lost connection is noticed. */
 const BLOCK_MS = 2_000;
 
@@ -131,34 +132,41 @@ export class RedisFeed implements EventFeed {
       } catch (error) {
         if (this.#stopped) return;
         this.#failed('stream read', error);
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await sleep(250);
         continue;
       }
       const entries = reply?.[0]?.[1] ?? [];
-      if (entries.length > 0) await this.#serialized(() => this.#apply(entries));
+      if (entries.length === 0) continue;
+      // a failed back-fill (the database did not answer) is retried from the same entry, not at once
+      if (!(await this.#serialized(() => this.#apply(entries)))) await sleep(250);
     }
   }
 
-  #serialized(fn: () => Promise<void>): Promise<void> {
-    const run = this.#serial.then(fn);
-    this.#serial = run.catch((error: unknown) =>
-      this.options.logError('[signalyard] redis feed: delivery failed:', error),
+  /** Runs `fn` after the deliveries before it; resolves false when it failed (logged). */
+  #serialized(fn: () => Promise<void>): Promise<boolean> {
+    const run = this.#serial.then(fn).then(
+      () => true,
+      (error: unknown) => {
+        this.options.logError('[signalyard] redis feed: delivery failed:', error);
+        return false;
+      },
     );
-    return this.#serial;
+    this.#serial = run.then(() => {});
+    return run;
   }
 
   async #apply(entries: [string, string[]][]): Promise<void> {
     for (const [id, fields] of entries) {
-      this.#readFrom = laterId(this.#readFrom, id);
       const entry = decodeEntry(fields);
-      if (!entry) continue;
-      if (entry.kind === 'mark') {
+      if (entry?.kind === 'mark') {
         await this.#fill(Math.min(entry.upTo, cursorOfId(id)));
-        continue;
+      } else if (entry) {
+        // a gap: something between the last delivered and this entry never came through Redis
+        if (entry.prev > (this.#last ?? 0)) await this.#fill(entry.prev);
+        this.#deliver([entry.event]);
       }
-      // a gap: something between the last delivered and this entry never came through Redis
-      if (entry.prev > (this.#last ?? 0)) await this.#fill(entry.prev);
-      this.#deliver([entry.event]);
+      // only past an entry once it is handled: a failed back-fill reads the entry again
+      this.#readFrom = laterId(this.#readFrom, id);
     }
   }
 
@@ -182,9 +190,9 @@ export class RedisFeed implements EventFeed {
   }
 
   /** Delivers everything committed so far, from the log (the stop sequence's flush). */
-  catchUp(): Promise<void> {
+  async catchUp(): Promise<void> {
     if (this.#last === null) return this.#serial;
-    return this.#serialized(() => this.#fill(Number.MAX_SAFE_INTEGER));
+    await this.#serialized(() => this.#fill(Number.MAX_SAFE_INTEGER));
   }
 
   prune(): Promise<number> {

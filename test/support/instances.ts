@@ -65,7 +65,10 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (code !== undefined) throw new Error(`instance exited (${code}):\n${output}`);
-    if (Date.now() > deadline) throw new Error(`instance did not start:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // a server that never answered must not outlive the test run
+      throw new Error(`instance did not start:\n${output}`);
+    }
     const health = await fetch(new URL('/health', url)).catch(() => null);
     if (health?.status === 200) break;
     await new Promise((r) => setTimeout(r, 50));

@@ -9,7 +9,7 @@ import { buildSchema } from '../schema/index.js';
 import { configureTokenCache } from '../schema/sessions.js';
 import { databaseLimiters, type LimiterFactory, useAuthRateLimit } from './auth-limits.js';
 import { DEFAULT_LIMITS, type Limits } from './config.js';
-import { DatabaseFile, useDatabaseHealth, useWriteGuard } from './health.js';
+import { DatabaseFile, useHealth, useWriteGuard } from './health.js';
 import { limitPlugins, parserCacheOptions } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import { usePages } from './pages/index.js';
@@ -200,7 +200,7 @@ export function createApp(deps: AppDeps): App {
     },
     plugins: [
       useRequestLog(logger, logError),
-      useDatabaseHealth(data, file),
+      useHealth(data, file, deps.realtime),
       // before CSRF prevention: GraphiQL's page is a plain GET a browser sends without a preflight
       usePages({ endpoint: '/graphql', enabled: graphiql }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

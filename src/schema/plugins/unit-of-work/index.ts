@@ -9,7 +9,7 @@ export {
   type MutationHookArgs,
   MutationSignal,
 } from './hooks.js';
-export { type FieldHookInfo, fieldHooksOf, UnitOfWorkPlugin } from './plugin.js';
+export { type FieldHookInfo, fieldHooksOf, prepared, UnitOfWorkPlugin } from './plugin.js';
 export type { FieldHookArgs, FieldHooks, UnitOfWorkOptions } from './types.js';
 
 const pluginName = 'unitOfWork';

@@ -1,5 +1,5 @@
 import { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
-import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
+import type { GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { onCommit, type TxClient } from '../../../db/index.js';
 import { afterMutation, beforeMutation, registerMutationFields } from './hooks.js';
 import type { FieldHooks } from './types.js';
@@ -8,7 +8,7 @@ type AnyHooks = FieldHooks<unknown, Record<string, unknown>, unknown>;
 
 /** One per-field hook of a built schema, as the `signals` query lists it. */
 export interface FieldHookInfo {
-  signal: 'beforeMutation' | 'afterMutation' | 'afterCommit';
+  signal: 'prepare' | 'beforeMutation' | 'afterMutation' | 'afterCommit';
   /** The Mutation field. */
   sender: string;
   /** The hook function's name, or `(anonymous)`. */
@@ -20,6 +20,18 @@ const hooksOfSchema = new WeakMap<GraphQLSchema, FieldHookInfo[]>();
 /** The per-field hooks of `schema`, in the order the plugin saw the fields. */
 export function fieldHooksOf(schema: GraphQLSchema): readonly FieldHookInfo[] {
   return hooksOfSchema.get(schema) ?? [];
+}
+
+/** What each field's `prepare` returned, by the field's resolve info (one per field execution). */
+const preparedValues = new WeakMap<GraphQLResolveInfo, unknown>();
+
+/**
+ * What this field's `prepare` hook returned, for its resolver. The hook's author knows its
+ * type; the plugin cannot carry it from one option to another, hence the parameter.
+ */
+export function prepared<T>(info: GraphQLResolveInfo): T {
+  if (!preparedValues.has(info)) throw new Error(`${info.fieldName}: no prepare hook ran for this field`);
+  return preparedValues.get(info) as T;
 }
 
 const nameOf = (fn: unknown) => (typeof fn === 'function' && fn.name) || '(anonymous)';
@@ -42,10 +54,15 @@ export class UnitOfWorkPlugin<Types extends SchemaTypes> extends BasePlugin<Type
     const field = fieldConfig.name;
     const hooks = (fieldConfig.pothosOptions as { hooks?: AnyHooks }).hooks ?? {};
     this.#record(field, hooks);
-    const { before, after, afterCommit } = hooks;
+    const { prepare, before, after, afterCommit } = hooks;
     const options = this.builder.options.unitOfWork;
 
-    return (parent, givenArgs, context, info) => {
+    const inUnit: GraphQLFieldResolver<unknown, Types['Context'], object> = (
+      parent,
+      givenArgs,
+      context,
+      info,
+    ) => {
       const signalContext = options.signalContext(context);
       return options.data(context).transaction(async (tx: TxClient) => {
         let args = givenArgs as Record<string, unknown>;
@@ -65,10 +82,19 @@ export class UnitOfWorkPlugin<Types extends SchemaTypes> extends BasePlugin<Type
         return result;
       }, signalContext);
     };
+    if (!prepare) return inUnit;
+    return async (parent, args, context, info) => {
+      preparedValues.set(
+        info,
+        await prepare({ field, args: args as Record<string, unknown>, context, info }),
+      );
+      return inUnit(parent, args, context, info);
+    };
   }
 
   #record(field: string, hooks: AnyHooks): void {
     this.#fields.push(field);
+    if (hooks.prepare) this.#hookInfo.push({ signal: 'prepare', sender: field, name: nameOf(hooks.prepare) });
     if (hooks.before)
       this.#hookInfo.push({ signal: 'beforeMutation', sender: field, name: nameOf(hooks.before) });
     if (hooks.after)

@@ -24,10 +24,17 @@ export interface FieldHookArgs<Context, Args> {
 }
 
 /**
- * The hooks of one Mutation field, typed by its args and result. Order inside the unit: global
- * beforeMutation → `before` → resolver → `after` → global afterMutation → commit → `afterCommit`.
+ * The hooks of one Mutation field, typed by its args and result. Order: `prepare` (outside the
+ * unit) → the unit opens → global beforeMutation → `before` → resolver → `after` → global
+ * afterMutation → commit → `afterCommit`.
  */
 export interface FieldHooks<Context, Args, Result> {
+  /**
+   * Slow work that must not hold the writer (a password hash), before the unit opens and outside
+   * any transaction: it must not write, and its reads see committed rows only. Throw to reject;
+   * what it returns the resolver reads with `prepared(info)`.
+   */
+  prepare?: (hook: Omit<FieldHookArgs<Context, Args>, 'tx'>) => unknown;
   /** Throw (an AppError) to reject the mutation, or return adjusted args for the resolver. */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only checks returns nothing (void), one that adjusts returns the args
   before?: (hook: FieldHookArgs<Context, Args>) => MaybePromise<Args | undefined | void>;

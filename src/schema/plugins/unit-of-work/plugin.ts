@@ -1,5 +1,5 @@
 import { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
-import type { GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
+import { type GraphQLFieldResolver, type GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { onCommit, type TxClient } from '../../../db/index.js';
 import { afterMutation, beforeMutation, registerMutationFields } from './hooks.js';
 import type { FieldHooks } from './types.js';
@@ -15,11 +15,12 @@ export interface FieldHookInfo {
   name: string;
 }
 
-const hooksOfSchema = new WeakMap<GraphQLSchema, FieldHookInfo[]>();
+/** Where a built schema keeps its per-field hooks: its extensions survive Pothos's sorted copy. */
+const HOOKS_EXTENSION = 'signalyardFieldHooks';
 
 /** The per-field hooks of `schema`, in the order the plugin saw the fields. */
 export function fieldHooksOf(schema: GraphQLSchema): readonly FieldHookInfo[] {
-  return hooksOfSchema.get(schema) ?? [];
+  return (schema.extensions[HOOKS_EXTENSION] as FieldHookInfo[] | undefined) ?? [];
 }
 
 /** What each field's `prepare` returned, by the field's resolve info (one per field execution). */
@@ -106,7 +107,10 @@ export class UnitOfWorkPlugin<Types extends SchemaTypes> extends BasePlugin<Type
 
   override afterBuild(schema: GraphQLSchema): GraphQLSchema {
     registerMutationFields(this.#fields);
-    hooksOfSchema.set(schema, [...this.#hookInfo]);
-    return schema;
+    const config = schema.toConfig();
+    return new GraphQLSchema({
+      ...config,
+      extensions: { ...config.extensions, [HOOKS_EXTENSION]: [...this.#hookInfo] },
+    });
   }
 }

@@ -34,6 +34,8 @@ import { codedError, createMaskError } from '../schema/errors.js';
  *   otherwise share one anonymous scope, or a client address behind which many users sit, and a
  *   replay would hand one client another's token);
  * - on a query or subscription the header is ignored (a client may send it with every request);
+ * - a document with logIn or signUp is refused with a key: their responses hold a bearer token,
+ *   which must not be stored in plain text, and signing in twice is harmless anyway;
  * - stored: every response the mutation produced, including its expected errors (OUT_OF_STOCK,
  *   NOT_FOUND...). Not stored, and rolled back with the key so a retry runs afresh: a response with
  *   an unexpected (masked) error, SERVICE_UNAVAILABLE or TOO_MANY_REQUESTS, and a request refused
@@ -70,6 +72,30 @@ export function fingerprintOf(document: string, operationName: string | null, va
     .update(canonical([document, operationName, variables ?? {}]))
     .digest('hex');
 }
+
+/** The Mutation fields an operation selects at its root, through fragments. */
+function rootFields(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) names.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = document.definitions.find(
+          (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value,
+        );
+        if (fragment?.kind === Kind.FRAGMENT_DEFINITION) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return names;
+}
+
+/** Their responses hold a bearer token: never stored, and their password work must not hold a unit open. */
+const NOT_KEPT = ['logIn', 'signUp'];
 
 /** The field node a response path points at in `document` (where a replayed error is located). */
 function fieldAt(
@@ -207,6 +233,18 @@ export function useIdempotencyKeys(data: DataLayer): Plugin<Context> {
       if (user === null) {
         setResultAndStopExecution({
           errors: [refusal('Idempotency-Key: keys are kept per user; sign in to use one')],
+        });
+        return;
+      }
+      const fields = rootFields(args.document, operation);
+      const tokenField = NOT_KEPT.find((name) => fields.has(name));
+      if (tokenField) {
+        setResultAndStopExecution({
+          errors: [
+            refusal(
+              `Idempotency-Key: ${tokenField} is not kept (its response holds a token); send it without a key`,
+            ),
+          ],
         });
         return;
       }

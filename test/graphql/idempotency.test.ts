@@ -137,6 +137,17 @@ describe('Idempotency-Key', () => {
       'sign-in',
     );
     expect(anonymous.body.errors?.[0]?.message).toMatch(/^Idempotency-Key: keys are kept per user/);
+    const signedInLogIn = await send(
+      'mutation { ...again } fragment again on Mutation { logIn(input: { username: "keyed-buyer", password: "password-123" }) { token } }',
+      {},
+      buyer,
+      'sign-in',
+    );
+    expect(signedInLogIn.body.errors?.[0]).toMatchObject({
+      message: 'Idempotency-Key: logIn is not kept (its response holds a token); send it without a key',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(await t.data.reader.idempotencyKey.count({ where: { key: 'sign-in' } })).toBe(0);
     expect(await orders(i)).toBe(0);
     // 128 printable characters are a key
     expect((await send(PLACE, { i, q: 1 }, buyer, '~'.repeat(128))).body.errors).toBeUndefined();

@@ -29,7 +29,7 @@ import { codedError, createMaskError } from '../schema/errors.js';
  * second sees the first's committed row; on PostgreSQL its insert waits for the first's commit,
  * then fails as a duplicate and reads the row.
  *
- * Decisions (docs/idempotency.md):
+ * Decisions (docs/mutations.md):
  * - keys are per signed-in user; an anonymous request with a key is refused (signUp / logIn would
  *   otherwise share one anonymous scope, or a client address behind which many users sit, and a
  *   replay would hand one client another's token);

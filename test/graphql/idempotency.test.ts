@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterMutation } from '../../src/schema/plugins/unit-of-work/index.js';
 import { IDEMPOTENCY_TTL_MS } from '../../src/server/idempotency.js';
+import { createApp } from '../../src/server/yoga.js';
 import { type GqlResult, type TestApp, testApp } from '../support/app.js';
 
 let t: TestApp;
@@ -201,5 +202,35 @@ describe('Idempotency-Key', () => {
     expect(await orders(i)).toBe(1);
     expect(t.masked).toHaveLength(1);
     t.masked.length = 0;
+  });
+
+  it("prunes expired keys: a fresh server's first keyed request deletes every key past 24 hours", async () => {
+    const i = await item(10);
+    await send(PLACE, { i, q: 1 }, buyer, 'old-1');
+    await send(PLACE, { i, q: 1 }, buyer, 'recent');
+    const aged = new Date(Date.now() - IDEMPOTENCY_TTL_MS - 1_000);
+    // WARNING: raw SQL, to age one key as the clock would
+    await t.data.db.$executeRaw`UPDATE "IdempotencyKey" SET "createdAt" = ${aged} WHERE "key" = 'old-1'`;
+    // another server process on the same file (its own plugin: its first keyed request prunes)
+    const other = createApp({
+      data: t.data,
+      realtime: t.realtime,
+      tokenTtlMs: 3_600_000,
+      logError: () => {},
+    });
+    const response = await other.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${buyer}`,
+        'idempotency-key': 'new',
+      },
+      body: JSON.stringify({ query: PLACE, variables: { i, q: 1 } }),
+    });
+    expect(((await response.json()) as Answer['body']).errors).toBeUndefined();
+    const keys = await t.data.reader.idempotencyKey.findMany({
+      where: { key: { in: ['old-1', 'recent', 'new'] } },
+    });
+    expect(keys.map((k) => k.key).sort()).toEqual(['new', 'recent']);
   });
 });

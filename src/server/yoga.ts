@@ -10,6 +10,7 @@ import { configureTokenCache } from '../schema/sessions.js';
 import { databaseLimiters, type LimiterFactory, useAuthRateLimit } from './auth-limits.js';
 import { DEFAULT_LIMITS, type Limits } from './config.js';
 import { DatabaseFile, useHealth, useWriteGuard } from './health.js';
+import { useIdempotencyKeys } from './idempotency.js';
 import { limitPlugins, parserCacheOptions } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import { usePages } from './pages/index.js';
@@ -141,7 +142,7 @@ function corsOptions(origins: readonly string[]) {
         ...CSRF_HEADERS,
         'x-graphql-event-stream-token',
       ],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed'],
       maxAge: 600,
     };
   };
@@ -218,6 +219,8 @@ export function createApp(deps: AppDeps): App {
       useWriteGuard(file),
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),
+      // last: its execute wraps whatever the others set, in the key's unit of work
+      useIdempotencyKeys(data),
     ] as Plugin[],
   });
   subscriptionsOf.set(app, subscriptions);

@@ -7,6 +7,7 @@ import { benchFast } from './fast.js';
 import { benchLoad, loadRows } from './load.js';
 import { benchPages } from './pages.js';
 import { benchPipeline } from './pipeline.js';
+import { benchProfile } from './profile.js';
 import { benchRawSqlite } from './raw-sqlite.js';
 import { saveResults } from './results.js';
 import { table } from './support.js';
@@ -49,4 +50,6 @@ if (want('fanout')) {
   saveResults('fanout', rows);
 }
 if (want('fast')) table(await benchFast());
+// on demand only: it is a diagnosis, not a comparison
+if (only === 'profile') table(await benchProfile(process.argv[3]));
 process.exit(0);

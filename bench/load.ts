@@ -24,20 +24,20 @@ interface Run {
   requests: number;
 }
 
-type Body = (server: Server, i: number) => string;
+export type Body = (server: Server, i: number) => string;
 
-const createCrate: Body = (s) =>
+export const createCrate: Body = (s) =>
   JSON.stringify({
     query: 'mutation($w: ID!) { createCrate(input: { name: "load", warehouseId: $w }) { id name } }',
     variables: { w: s.warehouseId },
   });
-const placeOrder: Body = (s, i) =>
+export const placeOrder: Body = (s, i) =>
   JSON.stringify({
     query: 'mutation($i: ID!) { placeOrder(input: { inventoryItemId: $i, quantity: 1 }) { id ordNumber } }',
     variables: { i: s.items[i % s.items.length] },
   });
 
-async function load(server: Server, body: Body, connections: number, seconds: number): Promise<Run> {
+export async function load(server: Server, body: Body, connections: number, seconds: number): Promise<Run> {
   let errors = 0;
   let n = 0;
   const cpuBefore = server.cpuMs();

@@ -75,10 +75,11 @@ async function gql<T>(url: string, query: string, token?: string): Promise<T> {
 
 const STOCK = Number(process.env.BENCH_STOCK ?? 1_000_000);
 
-export async function startSignalyard(port: number): Promise<Server> {
+/** `nodeArgs`: e.g. `--cpu-prof` (bench/profile.ts). */
+export async function startSignalyard(port: number, nodeArgs: string[] = []): Promise<Server> {
   buildWhatIsStale();
   const { file, cleanup } = await benchFile('signalyard');
-  const child = spawn(process.execPath, [path.join(root, 'dist/server/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/server/main.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -87,6 +88,8 @@ export async function startSignalyard(port: number): Promise<Server> {
       ADMIN_PASSWORD: 'bench-password',
       LOG_LEVEL: 'error',
       NODE_ENV: 'production',
+      // GraphiQL and /console served, as in development: idle RSS shows what they cost at start
+      GRAPHIQL: '1',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

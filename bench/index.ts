@@ -2,6 +2,7 @@
  * `npm run bench [name]`: every benchmark (or the one named), each printed as a table; the load,
  * raw and fan-out figures also go to bench/results.json with the machine and the date.
  */
+import { benchConnect } from './connect.js';
 import { benchFanout } from './fanout.js';
 import { benchFast } from './fast.js';
 import { benchLoad, loadRows } from './load.js';
@@ -48,6 +49,12 @@ if (want('fanout')) {
   const rows = await benchFanout();
   table(rows);
   saveResults('fanout', rows);
+}
+if (want('connect')) {
+  console.log('WebSocket connect storm: clients opening at once (clients in a separate process)');
+  const rows = await benchConnect();
+  table(rows);
+  saveResults('connect', rows);
 }
 if (want('fast')) table(await benchFast());
 // on demand only: it is a diagnosis, not a comparison

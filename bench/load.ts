@@ -20,6 +20,8 @@ interface Run {
   p99: number;
   max: number;
   errors: number;
+  /** What the errors were: GraphQL error codes, HTTP statuses, socket errors, timeouts. */
+  errorKinds: Record<string, number>;
   cpuMsPerReq: number;
   requests: number;
 }
@@ -40,6 +42,10 @@ export const placeOrder: Body = (s, i) =>
 export async function load(server: Server, body: Body, connections: number, seconds: number): Promise<Run> {
   let errors = 0;
   let n = 0;
+  const kinds: Record<string, number> = {};
+  const count = (kind: string, times = 1) => {
+    if (times > 0) kinds[kind] = (kinds[kind] ?? 0) + times;
+  };
   const cpuBefore = server.cpuMs();
   const result = await autocannon({
     url: server.url,
@@ -51,19 +57,24 @@ export async function load(server: Server, body: Body, connections: number, seco
       {
         setupRequest: (request) => ({ ...request, body: body(server, n++) }),
         onResponse: (status, responseBody) => {
-          if (status !== 200 || responseBody.includes('"errors"')) errors++;
+          if (status === 200 && !responseBody.includes('"errors"')) return;
+          errors++;
+          count(status === 200 ? (/"code":"(\w+)"/.exec(responseBody)?.[1] ?? 'graphql') : `http ${status}`);
         },
       },
     ],
   });
   const cpu = server.cpuMs() - cpuBefore;
+  count('timeout', result.timeouts);
+  count('socket', result.errors - result.timeouts);
   const requests = result.requests.total;
   return {
     reqPerSec: requests / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     max: result.latency.max,
-    errors: errors + result.errors + result.timeouts,
+    errors: errors + result.errors,
+    errorKinds: kinds,
     cpuMsPerReq: requests > 0 ? cpu / requests : Number.NaN,
     requests,
   };
@@ -89,6 +100,10 @@ const medianRun = (runs: Run[]): Run => ({
   p99: median(runs.map((r) => r.p99)),
   max: median(runs.map((r) => r.max)),
   errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  errorKinds: runs.reduce<Record<string, number>>((all, r) => {
+    for (const [kind, times] of Object.entries(r.errorKinds)) all[kind] = (all[kind] ?? 0) + times;
+    return all;
+  }, {}),
   cpuMsPerReq: median(runs.map((r) => r.cpuMsPerReq)),
   requests: runs.reduce((sum, r) => sum + r.requests, 0),
 });
@@ -185,7 +200,7 @@ export function loadRows(results: LoadResults): Record<string, string | number>[
     'p50 ms': r.p50,
     'p99 ms': r.p99,
     'max ms': r.max,
-    errors: r.errors,
+    errors: r.errors === 0 ? 0 : `${r.errors} ${JSON.stringify(r.errorKinds)}`,
     'cpu ms/req': r.cpuMsPerReq.toFixed(2),
     'ratio req/s': ratio,
   });

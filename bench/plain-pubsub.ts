@@ -44,13 +44,22 @@ export async function startPlainPubSub(): Promise<PlainServer> {
       resolvers: {
         Subscription: {
           postSave: {
-            subscribe: async function* () {
+            // Counted on the iterator itself: a generator around it would wait for the next
+            // event before its `finally` ran, so an ended subscription would stay counted.
+            subscribe: (): AsyncIterableIterator<CrateSaved> => {
               subscribers++;
-              try {
-                for await (const event of pubSub.subscribe('postSave')) yield event;
-              } finally {
-                subscribers--;
-              }
+              const inner = pubSub.subscribe('postSave')[Symbol.asyncIterator]();
+              let ended = false;
+              const iterator: AsyncIterableIterator<CrateSaved> = {
+                [Symbol.asyncIterator]: () => iterator,
+                next: () => inner.next(),
+                return: (value?: unknown) => {
+                  if (!ended) subscribers--;
+                  ended = true;
+                  return inner.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
+                },
+              };
+              return iterator;
             },
           },
         },

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Realtime } from '../src/realtime/index.js';
 import { registerReceivers } from '../src/receivers/index.js';
 import { ensureAdmin, issueToken } from '../src/schema/auth.js';
-import { createHttpServer } from '../src/server/http.js';
+import { createHttpServer, listen } from '../src/server/http.js';
 import { authenticate, createApp } from '../src/server/yoga.js';
 import { startPlainPubSub } from './plain-pubsub.js';
 import { benchDataLayer } from './support.js';
@@ -95,7 +95,8 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
   const realtime = new Realtime(data, { retentionMs: 3_600_000 }).start();
   const app = createApp({ data, realtime, tokenTtlMs: 3_600_000, logError: (m, e) => console.error(m, e) });
   const http = createHttpServer(app, (a) => authenticate(data, a));
-  await new Promise<void>((r) => http.server.listen(0, '127.0.0.1', r));
+  // as `npm start` listens: its backlog takes 10,000 subscribers connecting at once
+  await listen(http.server, 0, '127.0.0.1');
   await ensureAdmin(data, 'bench-password');
   const admin = await data.db.user.findUniqueOrThrow({ where: { username: 'admin' } });
   const warehouse = await data.db.warehouse.create({ data: { name: 'fan-out' } });
@@ -107,7 +108,7 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
     trigger: (name) => data.db.crate.create({ data: { name, warehouseId: warehouse.id } }),
     queries: () => realtime.rows.queries,
   };
-  const plainServer = await startPlainPubSub();
+  const plainServer = await startPlainPubSub({ backlog: 8_192 });
   const plain: Target = {
     server: 'plain',
     url: plainServer.url,

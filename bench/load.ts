@@ -23,6 +23,8 @@ interface Run {
   /** What the errors were: GraphQL error codes, HTTP statuses, socket errors, timeouts. */
   errorKinds: Record<string, number>;
   cpuMsPerReq: number;
+  /** CPU of this process (autocannon, the load generator) per request: its share of the 2 cores. */
+  clientCpuMsPerReq: number;
   requests: number;
 }
 
@@ -47,6 +49,7 @@ export async function load(server: Server, body: Body, connections: number, seco
     if (times > 0) kinds[kind] = (kinds[kind] ?? 0) + times;
   };
   const cpuBefore = server.cpuMs();
+  const clientBefore = process.cpuUsage();
   const result = await autocannon({
     url: server.url,
     connections,
@@ -65,6 +68,7 @@ export async function load(server: Server, body: Body, connections: number, seco
     ],
   });
   const cpu = server.cpuMs() - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
   count('timeout', result.timeouts);
   count('socket', result.errors - result.timeouts);
   const requests = result.requests.total;
@@ -76,6 +80,7 @@ export async function load(server: Server, body: Body, connections: number, seco
     errors: errors + result.errors,
     errorKinds: kinds,
     cpuMsPerReq: requests > 0 ? cpu / requests : Number.NaN,
+    clientCpuMsPerReq: requests > 0 ? (client.user + client.system) / 1000 / requests : Number.NaN,
     requests,
   };
 }
@@ -105,6 +110,7 @@ const medianRun = (runs: Run[]): Run => ({
     return all;
   }, {}),
   cpuMsPerReq: median(runs.map((r) => r.cpuMsPerReq)),
+  clientCpuMsPerReq: median(runs.map((r) => r.clientCpuMsPerReq)),
   requests: runs.reduce((sum, r) => sum + r.requests, 0),
 });
 
@@ -202,6 +208,7 @@ export function loadRows(results: LoadResults): Record<string, string | number>[
     'max ms': r.max,
     errors: r.errors === 0 ? 0 : `${r.errors} ${JSON.stringify(r.errorKinds)}`,
     'cpu ms/req': r.cpuMsPerReq.toFixed(2),
+    'client cpu ms/req': r.clientCpuMsPerReq.toFixed(2),
     'ratio req/s': ratio,
   });
   for (const c of results.cases) {

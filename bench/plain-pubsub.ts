@@ -25,7 +25,7 @@ export interface PlainServer {
   close(): Promise<void>;
 }
 
-export async function startPlainPubSub(): Promise<PlainServer> {
+export async function startPlainPubSub(options: { backlog?: number } = {}): Promise<PlainServer> {
   const pubSub = createPubSub<{ postSave: [CrateSaved] }>();
   let subscribers = 0;
   let cursor = 0;
@@ -95,7 +95,10 @@ export async function startPlainPubSub(): Promise<PlainServer> {
     },
     wss,
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // signalyard's listen backlog, so that the fan-out compares delivery, not connect storms
+  // (bench/connect.ts measures those, with Node's default backlog here)
+  const backlog = options.backlog;
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog }, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
     url,

@@ -57,6 +57,11 @@ export class UnitOfWorkPlugin<Types extends SchemaTypes> extends BasePlugin<Type
     this.#record(field, hooks);
     const { prepare, before, after, afterCommit } = hooks;
     const options = this.builder.options.unitOfWork;
+    // decided at build time: a schema that lists the plugin without its options does not build
+    if (!options)
+      throw new TypeError(
+        'the unitOfWork plugin needs the builder option unitOfWork: { data, signalContext }',
+      );
 
     const inUnit: GraphQLFieldResolver<unknown, Types['Context'], object> = (
       parent,

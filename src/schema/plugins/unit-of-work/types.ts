@@ -58,7 +58,8 @@ declare global {
     }
 
     export interface SchemaBuilderOptions<Types extends SchemaTypes> {
-      unitOfWork: UnitOfWorkOptions<Types>;
+      /** Required by the unitOfWork plugin; optional in the type so builders without the plugin need not name it. */
+      unitOfWork?: UnitOfWorkOptions<Types>;
     }
 
     export interface MutationFieldOptions<

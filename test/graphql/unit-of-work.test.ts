@@ -76,8 +76,8 @@ describe('a mutation is one unit of work', () => {
     expect((await createCrate('CR-checked')).errors).toBeUndefined();
     const q = t.queries.filter((s) => !/AuthToken|`User`/.test(s));
     const begin = q.indexOf('BEGIN IMMEDIATE');
-    const check = q.findIndex((s) => /^SELECT .*FROM `main`\.`Warehouse` WHERE/.test(s));
-    const insert = q.findIndex((s) => /^INSERT INTO `main`\.`Crate`/.test(s));
+    const check = q.findIndex((s) => /^SELECT .*FROM (`main`\.`Warehouse`|"Warehouse") WHERE/.test(s));
+    const insert = q.findIndex((s) => /^INSERT INTO (`main`\.`Crate`|"Crate")/.test(s));
     const commit = q.indexOf('COMMIT');
     expect({ begin: begin >= 0, checkAfterBegin: check > begin, insertAfterCheck: insert > check }).toEqual({
       begin: true,
@@ -108,8 +108,10 @@ describe('a mutation is one unit of work', () => {
       { name: 'CR-move-2', warehouse: { name: 'Move Target' } },
     ]);
     const q = t.queries;
-    const update = q.findIndex((s) => /^UPDATE `main`\.`Crate`/.test(s));
-    const readBack = q.findIndex((s, i) => i > update && /^SELECT .*FROM `main`\.`Crate` WHERE/.test(s));
+    const update = q.findIndex((s) => /^UPDATE (`main`\.`Crate`|"Crate")/.test(s));
+    const readBack = q.findIndex(
+      (s, i) => i > update && /^SELECT .*FROM (`main`\.`Crate`|"Crate") WHERE/.test(s),
+    );
     const commit = q.indexOf('COMMIT');
     expect(q.filter((s) => s === 'BEGIN IMMEDIATE')).toHaveLength(1);
     expect(update).toBeGreaterThan(q.indexOf('BEGIN IMMEDIATE'));

@@ -31,8 +31,12 @@ export interface DataLayerOptions {
   transactionTimeoutMs?: number;
 }
 
-/** The event log as the realtime side reads it (the dialect decides what "committed" means). */
-export type EventLog = Pick<Dialect, 'readLog' | 'logBounds' | 'pruneLog'>;
+/**
+ * The event log as the realtime side reads it (the dialect decides what "committed" means).
+ * `sequence()` numbers committed events that have no cursor yet (PostgreSQL numbers them after
+ * commit; on SQLite it does nothing): a relay may call it before reading to see the newest ones.
+ */
+export type EventLog = Pick<Dialect, 'readLog' | 'logBounds' | 'pruneLog'> & { sequence(): Promise<void> };
 
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 
@@ -90,7 +94,13 @@ export class DataLayer {
       readLog: (query) => dialect.readLog(query),
       logBounds: () => dialect.logBounds(),
       pruneLog: (ageMs) => dialect.pruneLog(ageMs),
+      sequence: () => dialect.sequence?.() ?? Promise.resolve(),
     };
+  }
+
+  /** The database engine behind this data layer. */
+  get kind(): Dialect['kind'] {
+    return this.#dialect.kind;
   }
 
   /** Waits for the queued units, then closes every connection. */

@@ -74,11 +74,7 @@ describe('rate limits live in the database', () => {
   beforeAll(async () => {
     a = await testApp({ app: { limits } });
     // a second server on the same SQLite file: its own data layer, connections and limiter
-    otherData = await openDatabase({
-      databaseKind: 'sqlite',
-      sqlitePath: a.file,
-      databaseUrl: `file:${a.file}`,
-    });
+    otherData = await openDatabase(a.config);
     other = createApp({
       data: otherData,
       realtime: new Realtime(otherData, { retentionMs: 3_600_000 }),

@@ -50,7 +50,7 @@ export async function testApp(
     realtime,
     tokenTtlMs: 3_600_000,
     logError: (_m, e) => masked.push(e),
-    databaseFile: db.file,
+    databaseFile: db.kind === 'sqlite' ? db.file : null,
     ...options.app,
   });
 

@@ -57,6 +57,7 @@ class PostgresDialect implements Dialect {
   readonly reader: PrismaClient;
   readonly #writerPool: pg.Pool;
   readonly #readerPool: pg.Pool;
+  readonly #sequencerPool: pg.Pool;
   readonly #writer: PgPrismaClient;
   readonly #sequencer: Sequencer;
   readonly #options: PostgresOptions;
@@ -78,7 +79,10 @@ class PostgresDialect implements Dialect {
     // The PostgreSQL client seen through the SQLite client's type (and its transactions, in
     // ./unit.ts): both are generated from the same models (scripts/pg-schema.ts).
     this.reader = new PgPrismaClient({ adapter: new PrismaPg(this.#readerPool) }) as unknown as PrismaClient;
-    this.#sequencer = new Sequencer(this.#writerPool, options.logError);
+    // The sequencer's own connection: never queued behind units, and its statements are the log's
+    // housekeeping, not the application's (onQuery does not see them).
+    this.#sequencerPool = createPool({ ...common, onQuery: undefined, role: 'sequencer', max: 1 });
+    this.#sequencer = new Sequencer(this.#sequencerPool, options.logError);
     this.#sequencer.startPolling(options.sequencerPollMs ?? 250);
   }
 
@@ -216,7 +220,7 @@ class PostgresDialect implements Dialect {
     await Promise.allSettled([...this.#inFlight]);
     await this.#sequencer.stop();
     await Promise.all([this.#writer.$disconnect(), this.reader.$disconnect()]);
-    await Promise.all([this.#writerPool.end(), this.#readerPool.end()]);
+    await Promise.all([this.#writerPool.end(), this.#readerPool.end(), this.#sequencerPool.end()]);
   }
 }
 

@@ -4,7 +4,7 @@ export type PgRole = 'writer' | 'reader';
 
 export interface PoolOptions {
   url: string;
-  role: PgRole;
+  role: PgRole | 'sequencer';
   max: number;
   /** Longest one statement may run on these connections. */
   statementTimeoutMs: number;
@@ -43,7 +43,7 @@ export function createPool(options: PoolOptions): pg.Pool {
       client.query = ((...args: unknown[]) => {
         const [first] = args;
         const sql = typeof first === 'string' ? first : (first as { text?: string } | null)?.text;
-        if (sql) onQuery(sql, options.role);
+        if (sql) onQuery(sql, options.role === 'reader' ? 'reader' : 'writer');
         return query(...args);
       }) as QueryFn;
     });

@@ -7,7 +7,7 @@ import { guardedPrisma, UnitGuard } from '../unit-guard.js';
 import { sqlState } from './pool.js';
 
 /** Prisma's interactive-transaction client, as `$transaction(fn)` hands it over. */
-type TxPrisma = Parameters<Extract<Parameters<PgPrismaClient['$transaction']>[0], Function>>[0];
+type TxPrisma = Parameters<Extract<Parameters<PgPrismaClient['$transaction']>[0], (tx: never) => unknown>>[0];
 
 /** One unit's view of its pooled transaction, closed for good when the unit ends. */
 export class PgUnitConnection implements UnitConnection {

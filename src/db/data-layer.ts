@@ -287,3 +287,17 @@ export async function nextSequenceValue(tx: TxClient, name: string): Promise<num
   }
   return target.unit.dialect.nextSequenceValue(target.conn, name);
 }
+
+/**
+ * Locks rows of `model` inside the transaction of `tx` until it ends, for a receiver that reads
+ * what it then writes (the newest crate of a warehouse): on PostgreSQL a concurrent unit wanting
+ * the same rows waits; on SQLite the one writer already excludes every other, and nothing runs.
+ */
+export async function lockRows(tx: TxClient, model: Prisma.ModelName, ids: readonly number[]): Promise<void> {
+  const binding = bindingOf(tx);
+  const target = binding ? await resolveFrame(binding.frame) : 'root';
+  if (target === 'root') {
+    throw new TypeError('lockRows: pass the tx of an open transaction (a receiver gets one)');
+  }
+  await target.unit.dialect.lockRows?.(target.conn, model, ids);
+}

@@ -4,9 +4,10 @@ import { createPostgresDialect, migratePostgres } from './dialects/postgresql/in
 import { createSqliteDialect } from './dialects/sqlite/index.js';
 import { migrateDeploy, pendingMigrations } from './migrate.js';
 
-export type { Crate, Notification, Prisma, PrismaClient, User } from '../generated/prisma/client.js';
+export type { Crate, Notification, PrismaClient, User } from '../generated/prisma/client.js';
+export { Prisma } from '../generated/prisma/client.js';
 export type { Db, ReadClient, TxClient } from './client-types.js';
-export { DataLayer, type EventLog, nextSequenceValue, onCommit } from './data-layer.js';
+export { DataLayer, type EventLog, lockRows, nextSequenceValue, onCommit } from './data-layer.js';
 export type { Dialect } from './dialects/types.js';
 export {
   AppError,
@@ -96,7 +97,6 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
       url: config.databaseUrl,
       poolSize: options.poolSize,
       statementTimeoutMs: transactionTimeoutMs,
-      lockWaitMs: options.lockWaitMs,
       onQuery: options.onQuery,
       logError,
     });

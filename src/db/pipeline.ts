@@ -10,6 +10,7 @@ import {
   type Data,
   delegate,
   findOne,
+  lockForWrite,
   needs,
   normalizeData,
   type Row,
@@ -77,7 +78,8 @@ async function update(frame: Frame, model: PrismaModel, args: Args) {
 }
 
 async function upsert(frame: Frame, model: PrismaModel, args: Args) {
-  const previous = (await delegate(frame, model).findFirst({ where: args.where })) as Row | null;
+  const found = (await delegate(frame, model).findFirst({ where: args.where })) as Row | null;
+  const [previous = null] = found ? await lockForWrite(frame, model, [found], args.where) : [];
   const data = normalizeData(model, previous ? args.update : args.create);
   const row = await saveOne(frame, model, 'upsert', data, previous);
   return withSelection(frame, model, row, args);

@@ -2,7 +2,7 @@ import { Realtime } from '../../src/realtime/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { ensureAdmin } from '../../src/schema/auth.js';
 import { type App, type AppDeps, createApp } from '../../src/server/yoga.js';
-import { freshDatabase, type TestDatabase } from './db.js';
+import { freshDatabase, freshSqliteDatabase, type TestDatabase } from './db.js';
 
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
@@ -26,16 +26,18 @@ export interface TestApp extends TestDatabase {
   staff(): Promise<{ token: string; id: string }>;
 }
 
-/** The real yoga app on a fresh SQLite file, called through `yoga.fetch` (no network). */
+/** The real yoga app on a fresh database (see freshDatabase), called through `yoga.fetch` (no network). */
 export async function testApp(
   options: {
     retentionMs?: number;
     subscriberCapacity?: number;
     sessionCheckMs?: number;
     app?: Partial<AppDeps>;
+    /** A SQLite file whatever TEST_DATABASE_URL says (tests about SQLite itself). */
+    sqlite?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const db = await freshDatabase();
+  const db = options.sqlite ? await freshSqliteDatabase() : await freshDatabase();
   registerReceivers();
   const masked: unknown[] = [];
   const realtime = new Realtime(db.data, {
@@ -99,7 +101,10 @@ export async function staffApp(
   return { t, staff: (await t.staff()).token };
 }
 
-/** The statements a query itself ran: without the per-request bearer-token lookup (token, then user). */
+/**
+ * The statements a query itself ran: without the per-request bearer-token lookup (token, then
+ * user) and the event log tailer's poll, which runs beside the request.
+ */
 export function appStatements(queries: string[]): string[] {
-  return queries.filter((q) => !/AuthToken|FROM \S*User\W/.test(q));
+  return queries.filter((q) => !/AuthToken|FROM \S*User\W|FROM \S*Event\W/.test(q));
 }

@@ -17,8 +17,11 @@ export interface PostgresOptions {
   readerPoolSize?: number;
   /** Longest one statement may run (default: the transaction timeout). */
   statementTimeoutMs?: number;
-  /** Longest a unit waits for a pooled connection (default 5 s). */
-  lockWaitMs?: number;
+  /**
+   * Longest a unit waits for a pooled connection (default 60 s). Units queue here as they queue
+   * for SQLite's writer; a hot row (one article's stock) makes them wait in turn for its lock.
+   */
+  poolWaitMs?: number;
   /** How often the sequencer looks for committed unnumbered events (default 250 ms). */
   sequencerPollMs?: number;
   onQuery?: (sql: string, role: PgRole) => void;
@@ -27,6 +30,8 @@ export interface PostgresOptions {
 
 /** Rows per outbox INSERT: 6 parameters each, far below PostgreSQL's 65535 bound parameters. */
 const EVENT_CHUNK = 1_000;
+/** Ids per row-lock statement (PostgreSQL binds at most 65535 parameters). */
+const LOCK_CHUNK = 10_000;
 /** The database clock as Prisma's `timestamp(3)` columns hold it (UTC). */
 const NOW = "(clock_timestamp() AT TIME ZONE 'UTC')";
 /** A statement that only reads: anything else runs as a unit (and the reader pool is read-only anyway). */
@@ -88,7 +93,7 @@ class PostgresDialect implements Dialect {
 
   runUnit<T>(fn: (conn: UnitConnection) => Promise<T>, options: UnitOptions): Promise<T> {
     const running = runPgUnit(this.#writer, fn, options, {
-      maxWaitMs: this.#options.lockWaitMs ?? 5_000,
+      maxWaitMs: this.#options.poolWaitMs ?? 60_000,
       attempts: 5,
       afterCommitted: (conn) => this.#number(conn),
       logError: this.#options.logError,
@@ -176,11 +181,14 @@ class PostgresDialect implements Dialect {
   async lockRows(conn: UnitConnection, model: string, ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     const unique = [...new Set(ids)].sort((a, b) => a - b);
-    // WARNING: raw SQL. Locks in id order, so two units locking the same rows cannot deadlock.
-    await conn.query(
-      `SELECT 1 FROM ${table(model)} WHERE "id" IN (${unique.map((_, n) => `$${n + 1}::int`).join(', ')}) ORDER BY "id" FOR UPDATE`,
-      unique,
-    );
+    for (let i = 0; i < unique.length; i += LOCK_CHUNK) {
+      const slice = unique.slice(i, i + LOCK_CHUNK);
+      // WARNING: raw SQL. Locks in id order, so two units locking the same rows cannot deadlock.
+      await conn.query(
+        `SELECT 1 FROM ${table(model)} WHERE "id" IN (${slice.map((_, n) => `$${n + 1}::int`).join(', ')}) ORDER BY "id" FOR UPDATE`,
+        slice,
+      );
+    }
   }
 
   /** Committed, numbered events after a cursor, in cursor order (the order they became visible). */

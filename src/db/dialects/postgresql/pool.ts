@@ -57,10 +57,13 @@ export function sqlState(error: unknown): string | undefined {
   for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
     const record = current as Record<string, unknown>;
     if (record.code === 'P2034') return '40001';
-    if (typeof record.code === 'string' && /^[0-9A-Z]{5}$/.test(record.code)) return record.code;
+    // Prisma's own codes (P1xxx-P6xxx) wrap the driver's; PL/pgSQL's P0001.. are SQLSTATEs.
+    const prismaCode = typeof record.code === 'string' && /^P[1-9]\d{3}$/.test(record.code);
+    if (!prismaCode && typeof record.code === 'string' && /^[0-9A-Z]{5}$/.test(record.code))
+      return record.code;
     const meta = record.meta as Record<string, unknown> | undefined;
     const adapterError = meta?.driverAdapterError as Record<string, unknown> | undefined;
-    current = adapterError?.cause ?? record.cause ?? adapterError;
+    current = adapterError?.cause ?? adapterError ?? record.cause;
   }
   if (error instanceof Error && /deadlock detected/.test(error.message)) return '40P01';
   if (error instanceof Error && /could not serialize access/.test(error.message)) return '40001';

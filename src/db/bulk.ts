@@ -33,7 +33,7 @@ async function preCreate(frame: Frame, model: PrismaModel, data: Data): Promise<
 /** A skipped duplicate: its savepoint is rolled back (pre_save side effects included). */
 class Duplicate extends Error {}
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'P2002';
 }
 

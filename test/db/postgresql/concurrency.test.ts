@@ -121,4 +121,21 @@ describe.runIf(needsPostgres('PostgreSQL concurrency'))('PostgreSQL concurrency'
     expect(new Set(events.map((e) => e.rowId)).size).toBe(100);
     expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((x, y) => x - y));
   });
+
+  it('20 concurrent upserts of one missing key: one create, 19 updates, no unique-key error', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? t.data : other).db.rateLimit.upsert({
+          where: { key: 'racing-upsert' },
+          create: { key: 'racing-upsert', points: 1 },
+          update: { points: { increment: 1 } },
+        }),
+      ),
+    );
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+    ).toEqual([]);
+    const row = await t.data.reader.rateLimit.findUniqueOrThrow({ where: { key: 'racing-upsert' } });
+    expect(row.points).toBe(20);
+  });
 });

@@ -8,6 +8,7 @@ import {
   createReadClient,
   type RawMethod,
 } from './clients.js';
+import { TransactionClosedError } from './dialects/errors.js';
 import type { Dialect, EventRow } from './dialects/types.js';
 import {
   addOnCommit,
@@ -145,6 +146,14 @@ export class DataLayer {
     try {
       const value = await this.#dialect.runUnit(
         async (conn) => {
+          // A dialect may run the unit again (PostgreSQL, after a deadlock): the attempt before
+          // is rolled back, and whatever waits on it must learn so.
+          if (unit && unit.status !== 'committed') {
+            unit.end(
+              'rolledBack',
+              new TransactionClosedError('The transaction was rolled back and run again'),
+            );
+          }
           const opened = new Unit(this.#dialect, conn, context, (frame) =>
             createClient(this.#target, { frame, context: frame.context }),
           );

@@ -138,4 +138,25 @@ describe.runIf(needsPostgres('PostgreSQL concurrency'))('PostgreSQL concurrency'
     const row = await t.data.reader.rateLimit.findUniqueOrThrow({ where: { key: 'racing-upsert' } });
     expect(row.points).toBe(20);
   });
+
+  it('120 concurrent crate creations from two instances into 5 warehouses: each newest crate is the highest createdSeq there', async () => {
+    const warehouses = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => t.data.db.warehouse.create({ data: { name: `busy ${i}` } })),
+    );
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        (i % 2 === 0 ? t.data : other).db.crate.create({
+          data: { name: `crate ${i}`, warehouseId: warehouses[i % 5]?.id as number },
+        }),
+      ),
+    );
+    for (const w of warehouses) {
+      const stored = await t.data.reader.warehouse.findUniqueOrThrow({ where: { id: w.id } });
+      const newest = await t.data.reader.crate.findFirst({
+        where: { warehouseId: w.id },
+        orderBy: [{ createdSeq: 'desc' }, { id: 'desc' }],
+      });
+      expect(stored.newestCrateId).toBe(newest?.id);
+    }
+  });
 });

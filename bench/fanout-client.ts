@@ -21,7 +21,12 @@ const done = new Promise<void>((resolve) => {
       if (receipts.length === count) resolve();
     },
     error: (e: unknown) => {
-      console.error(JSON.stringify(e));
+      const code = (e as { code?: unknown; reason?: unknown } | null)?.code;
+      const reason =
+        e instanceof Error
+          ? e.message
+          : `close ${String(code)} ${String((e as { reason?: unknown })?.reason ?? '')}`;
+      console.error(`subscriber failed: ${reason}`);
       process.exit(1);
     },
     complete: () => {},
@@ -32,6 +37,9 @@ const done = new Promise<void>((resolve) => {
         url: String(url).replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${token}` },
+        // a connection reset in a 10,000-socket storm is retried like a close (the default retries closes only)
+        retryAttempts: 10,
+        shouldRetry: () => true,
       });
       stops.push(client.subscribe({ query }, sink));
       stops.push(() => void client.dispose());
@@ -39,7 +47,7 @@ const done = new Promise<void>((resolve) => {
       const client = createSseClient({
         url: String(url),
         headers: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
+        retryAttempts: 5,
       });
       stops.push(client.subscribe({ query }, sink));
       stops.push(() => client.dispose());

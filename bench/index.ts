@@ -1,22 +1,62 @@
-/** `npm run bench`: every benchmark, each printed as a table. */
+/**
+ * `npm run bench [name]`: every benchmark (or the one named), each printed as a table; the load,
+ * raw and fan-out figures also go to bench/results.json with the machine and the date.
+ */
+import { benchConnect } from './connect.js';
 import { benchFanout } from './fanout.js';
 import { benchFast } from './fast.js';
+import { benchLoad, loadRows } from './load.js';
 import { benchPages } from './pages.js';
 import { benchPipeline } from './pipeline.js';
+import { benchProfile } from './profile.js';
+import { benchRawSqlite } from './raw-sqlite.js';
+import { saveResults } from './results.js';
 import { table } from './support.js';
 
 const only = process.argv[2];
-if (!only || only === 'pipeline') {
-  console.log('pipeline: signalyard writes vs the same work with the raw Prisma client (same run)');
-  table(await benchPipeline());
+const want = (name: string) => !only || only === name;
+
+if (want('load') || only === 'createCrate' || only === 'placeOrder') {
+  console.log(
+    'load: signalyard vs bare yoga + Pothos + plugin-prisma (separate processes, autocannon, interleaved rounds)',
+  );
+  const results = await benchLoad(only === 'createCrate' || only === 'placeOrder' ? only : undefined);
+  table(loadRows(results));
+  console.log('idle RSS MiB after start:', results.idleRssMiB);
+  console.log('placeOrder checks:', results.orderChecks);
+  saveResults('load', results);
 }
-if (!only || only === 'pages') {
+if (want('raw')) {
+  const raw = benchRawSqlite();
+  console.log('raw better-sqlite3: insert + update per transaction (the physical limit)');
+  table([raw]);
+  saveResults('raw', raw);
+}
+if (want('pipeline')) {
+  console.log(
+    'pipeline: signalyard writes vs the same work by hand in Prisma transactions (interleaved rounds)',
+  );
+  const rows = await benchPipeline();
+  table(rows);
+  saveResults('pipeline', rows);
+}
+if (want('pages')) {
   console.log('crate pages: the page loader vs the nested include plugin-prisma would generate (same run)');
   table(await benchPages());
 }
-if (!only || only === 'fanout') {
+if (want('fanout')) {
   console.log('fan-out: one event to N subscribers (clients in a separate process; the machine is shared)');
-  table(await benchFanout());
+  const rows = await benchFanout();
+  table(rows);
+  saveResults('fanout', rows);
 }
-if (!only || only === 'fast') table(await benchFast());
+if (want('connect')) {
+  console.log('WebSocket connect storm: clients opening at once (clients in a separate process)');
+  const rows = await benchConnect();
+  table(rows);
+  saveResults('connect', rows);
+}
+if (want('fast')) table(await benchFast());
+// on demand only: it is a diagnosis, not a comparison
+if (only === 'profile') table(await benchProfile(process.argv[3]));
 process.exit(0);

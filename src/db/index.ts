@@ -2,7 +2,7 @@ import type { Config } from '../server/config.js';
 import { DataLayer } from './data-layer.js';
 import { createPostgresDialect, migratePostgres } from './dialects/postgresql/index.js';
 import { createSqliteDialect } from './dialects/sqlite/index.js';
-import { migrateDeploy, pendingMigrations } from './migrate.js';
+import { MigrationLockedError, migrateDeploy, pendingMigrations } from './migrate.js';
 
 export type { Crate, Notification, PrismaClient, User } from '../generated/prisma/client.js';
 export { Prisma } from '../generated/prisma/client.js';
@@ -24,7 +24,7 @@ export { MODELS, type ModelName } from './models.js';
 export { audienceOf, EVENT_MODELS, type EventKind, type EventRow } from './outbox.js';
 export type {} from './signal-types.js';
 export { captureSignals, muteSignals } from './testing.js';
-export { migrateDeploy, migratePostgres, pendingMigrations };
+export { MigrationLockedError, migrateDeploy, migratePostgres, pendingMigrations };
 
 export interface OpenOptions {
   /** Called with every SQL statement, and the connection it ran on (tests count them). */
@@ -38,6 +38,8 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connections for units of work (default 10). */
   poolSize?: number;
+  /** SQLite: simple model calls as one prepared statement beside Prisma (default on; benches compare). */
+  fastPath?: boolean;
 }
 
 type DatabaseConfig = Pick<Config, 'databaseKind' | 'sqlitePath' | 'databaseUrl'>;
@@ -114,6 +116,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
     onQuery: options.onQuery,
     lockWaitMs: options.lockWaitMs,
     busyTimeoutMs: options.busyTimeoutMs,
+    fastPath: options.fastPath,
     logError,
   });
   return new DataLayer(dialect, { logError, transactionTimeoutMs });

@@ -60,25 +60,47 @@ function runCli(env: Record<string, string | undefined>): Promise<{ code: number
 const LOCKED = /SocketTimeout|database is locked|SQLITE_BUSY/;
 
 /**
+ * Why a locked-out CLI keeps failing: Prisma's schema engine sets `locking_mode=EXCLUSIVE`, which
+ * on a WAL database needs every other connection closed, so no retry succeeds while a server (or
+ * a seed) has the file open. Only pending migrations run the CLI; without them start-up skips it.
+ */
+export class MigrationLockedError extends Error {
+  override name = 'MigrationLockedError';
+  constructor(pending: string[]) {
+    super(
+      `prisma migrate deploy could not lock the database: ${pending.length} migration(s) pending ` +
+        `(${pending.join(', ')}) and another process has the file open (a running server or seed). ` +
+        'Prisma applies migrations only with the file to itself: stop the other process, start this ' +
+        'one (it migrates), then start the others again.',
+    );
+  }
+}
+
+/**
  * Applies pending migrations with `prisma migrate deploy` (offline: the CLI reaches the database
  * through the driver adapter of prisma.config.ts). With a SQLite path, nothing pending means no
  * CLI at all, so a second process beside a running server starts cleanly; when the database is
- * locked by another process the CLI is retried a few times. Resolves with the CLI's output.
+ * locked by another process the CLI is retried a few times (a process that is exiting lets go),
+ * then fails with MigrationLockedError saying what to do. Resolves with the CLI's output.
  */
 export async function migrateDeploy(
   env: Record<string, string | undefined>,
   sqlitePath?: string | null,
   attempts = 5,
 ): Promise<string> {
+  let pending: string[] = [];
   if (sqlitePath) {
     // SQLite creates the file, not its folder.
     fs.mkdirSync(path.dirname(sqlitePath), { recursive: true });
-    if (pendingMigrations(sqlitePath).length === 0) return 'No pending migrations to apply.';
+    pending = pendingMigrations(sqlitePath);
+    if (pending.length === 0) return 'No pending migrations to apply.';
   }
   for (let attempt = 1; ; attempt++) {
     const { code, output } = await runCli(env);
     if (code === 0) return output;
-    if (attempt >= attempts || !LOCKED.test(output)) {
+    const locked = LOCKED.test(output);
+    if (locked && attempt >= attempts && sqlitePath) throw new MigrationLockedError(pending);
+    if (attempt >= attempts || !locked) {
       throw new Error(`prisma migrate deploy failed (exit ${code}):\n${output.trim()}`);
     }
     await sleep(250 * 2 ** attempt * (0.5 + Math.random()));

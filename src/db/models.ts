@@ -70,6 +70,7 @@ export const ON_DELETE: Readonly<
     { model: 'AuthToken', field: 'userId', action: 'Cascade' },
     { model: 'Order', field: 'orderedById', action: 'Cascade' },
     { model: 'Notification', field: 'userId', action: 'Cascade' },
+    { model: 'IdempotencyKey', field: 'userId', action: 'Cascade' },
   ],
   AuthToken: [],
   Warehouse: [{ model: 'Crate', field: 'warehouseId', action: 'Cascade' }],
@@ -80,6 +81,7 @@ export const ON_DELETE: Readonly<
   Event: [],
   Sequence: [],
   RateLimit: [],
+  IdempotencyKey: [],
 };
 
 /** Text limits of the data model (the names also CHECK constraints in the migration). */

@@ -3,6 +3,7 @@ import { AppError, UnsupportedWriteError } from './errors.js';
 import { addOnCommit, currentFrame, type Frame } from './frames.js';
 import { modelMeta, type ModelName as PrismaModel } from './models.js';
 import { signalObserver } from './observer.js';
+import { EVENT_MODELS } from './outbox.js';
 
 /** The pieces every write phase uses: model access by name, nested-write rules, sending signals. */
 
@@ -140,7 +141,40 @@ export function needs(kind: SignalKind, model: PrismaModel): boolean {
   return hasReceivers(kind, model) || signalObserver.getStore()?.record !== undefined;
 }
 
-/** The stored row with the caller's select / include / omit (re-read: receivers may have changed it). */
+const onlyFlags = (value: unknown): value is Record<string, boolean> =>
+  isObject(value) && Object.values(value).every((v) => typeof v === 'boolean');
+
+/**
+ * The caller's scalar select / omit cut from rows the write itself returned, or null when only a
+ * re-read gives the stored rows: a relation or include is asked for, the model keeps no outbox,
+ * or a receiver wrote one of the rows again after the write (each save through the pipeline
+ * records an Event row in the write's frame: exactly one per row means none did). WARNING: a
+ * receiver's raw SQL update of the same row is the one write this does not see (raw SQL bypasses
+ * the signals and the outbox alike).
+ */
+function projected(frame: Frame, model: PrismaModel, rows: readonly Row[], args: Args): unknown[] | null {
+  const { select, include, omit } = args;
+  if (include !== undefined || !EVENT_MODELS.has(model)) return null;
+  if (select !== undefined && !onlyFlags(select)) return null;
+  if (omit !== undefined && (!onlyFlags(omit) || select !== undefined)) return null;
+  const relations = modelMeta(model).relations;
+  if (select && Object.keys(select).some((field) => relations.has(field))) return null;
+  const saves = new Map<number, number>();
+  for (const event of frame.events) {
+    if (event.model === model && event.kind === 'SAVE')
+      saves.set(event.rowId, (saves.get(event.rowId) ?? 0) + 1);
+  }
+  if (rows.some((row) => saves.get(row.id) !== 1)) return null;
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(row)) {
+      if (select ? select[field] === true : omit?.[field] !== true) out[field] = value;
+    }
+    return out;
+  });
+}
+
+/** The stored row with the caller's select / include / omit (re-read unless the write's own row is it). */
 export async function withSelection(
   frame: Frame,
   model: PrismaModel,
@@ -149,6 +183,8 @@ export async function withSelection(
 ): Promise<unknown> {
   const { select, include, omit } = args;
   if (select === undefined && include === undefined && omit === undefined) return row;
+  const [own] = projected(frame, model, [row], args) ?? [];
+  if (own) return own;
   return delegate(frame, model).findUniqueOrThrow({ where: { id: row.id }, select, include, omit });
 }
 
@@ -162,6 +198,8 @@ export async function withSelections(
   const { include, omit } = args;
   const select = args.select as Record<string, unknown> | undefined;
   if (select === undefined && include === undefined && omit === undefined) return [...rows];
+  const own = projected(frame, model, rows, args);
+  if (own) return own;
   // The id matches each re-read row to its place; it is dropped again when the caller did not select it.
   const dropId = select !== undefined && !select.id;
   const byId = new Map<number, Record<string, unknown>>();

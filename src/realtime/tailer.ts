@@ -1,5 +1,6 @@
 import type { DataLayer, EventRow } from '../db/index.js';
 import type { EventBus } from './bus.js';
+import type { EventFeed } from './feed.js';
 
 export interface TailerOptions {
   /** How often the log is read for commits made by other processes. */
@@ -19,7 +20,7 @@ const PAGE = 500;
  * with no query. A short poll picks up the commits of other processes (a seed script, a second
  * server on the same file).
  */
-export class LogTailer {
+export class LogTailer implements EventFeed {
   /** The last event id published; null until the start-up read. */
   #last: number | null = null;
   /** Local commits that arrived before the start-up read finished. */
@@ -131,5 +132,10 @@ export class LogTailer {
   /** Deletes events older than the retention (database clock), keeping the newest event. */
   prune(): Promise<number> {
     return this.data.log.pruneLog(this.options.retentionMs);
+  }
+
+  /** In memory: nothing between the log and the bus can fail. */
+  problem(): Promise<null> {
+    return Promise.resolve(null);
   }
 }

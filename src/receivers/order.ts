@@ -33,13 +33,26 @@ export async function reserveStock({ instance, created, tx }: PreSaveArgs<'Order
   instance.ordNumber = formatOrderNumber(await nextSequenceValue(tx, 'order'));
 }
 
+/**
+ * Item names the stock reservation read back, per transaction client, for the buyer's
+ * notification in the same write: one read of the item fewer per order. A receiver's `tx` is
+ * its write's own, so an entry never outlives that write.
+ */
+const reservedNames = new WeakMap<object, Map<number, string>>();
+
 async function reserve(tx: PreSaveArgs<'Order'>['tx'], itemId: number, quantity: number): Promise<void> {
   // A conditional decrement, never read-then-write: two orders cannot both take the last units.
-  const reserved = await tx.inventoryItem.updateMany({
+  const [reserved] = await tx.inventoryItem.updateManyAndReturn({
     where: { id: itemId, quantity: { gte: quantity } },
     data: { quantity: { decrement: quantity } },
+    select: { item: true },
   });
-  if (reserved.count > 0) return;
+  if (reserved) {
+    const names = reservedNames.get(tx) ?? new Map<number, string>();
+    names.set(itemId, reserved.item);
+    reservedNames.set(tx, names);
+    return;
+  }
   const item = await tx.inventoryItem.findUnique({
     where: { id: itemId },
     select: { item: true, quantity: true },
@@ -90,15 +103,16 @@ export async function returnStockOnCancel({ instance, previous, tx }: PreSaveArg
 /** post_save (create): the buyer's notification, in the same transaction. */
 export async function notifyBuyer({ instance, created, tx }: PostSaveArgs<'Order'>): Promise<void> {
   if (!created) return;
-  const item = await tx.inventoryItem.findUnique({
-    where: { id: instance.inventoryItemId },
-    select: { item: true },
-  });
+  // the name reserveStock read with the decrement; an order created CANCELLED reserved nothing
+  const name =
+    reservedNames.get(tx)?.get(instance.inventoryItemId) ??
+    (await tx.inventoryItem.findUnique({ where: { id: instance.inventoryItemId }, select: { item: true } }))
+      ?.item;
   await tx.notification.create({
     data: {
       userId: instance.orderedById,
       orderId: instance.id,
-      message: `Order ${instance.ordNumber} received: ${instance.quantity} × ${item?.item ?? 'item'}`,
+      message: `Order ${instance.ordNumber} received: ${instance.quantity} × ${name ?? 'item'}`,
     },
   });
 }

@@ -4,6 +4,7 @@ import type { User as UserRow } from '../db/index.js';
 import { AppError, type DataLayer, onCommit } from '../db/index.js';
 import { builder } from './builder.js';
 import { checkText, quote } from './input.js';
+import { prepared } from './plugins/unit-of-work/index.js';
 import { issueToken, revokeToken } from './sessions.js';
 import { User } from './user.js';
 
@@ -31,6 +32,12 @@ let dummyHash: Promise<string> | null = null;
 function dummy(): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString('base64url'));
   return dummyHash;
+}
+
+/** What signUp's prepare hook hands its resolver: the checked name and the new password's hash. */
+interface PreparedSignUp {
+  display: string;
+  passwordHash: string;
 }
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
@@ -87,12 +94,20 @@ const CredentialsInput = builder.inputType('CredentialsInput', {
 
 // logIn and signUp are rate limited per client address and per username before they run
 // (src/server/auth-limits.ts), outside the mutation's unit of work, so a refusal still counts.
+// Their scrypt work is a `prepare` hook: it runs before the unit opens, so no write transaction
+// (on SQLite: the one writer every request shares) waits on a password hash.
 builder.mutationFields((t) => ({
   signUp: t.field({
     type: AuthPayload,
     args: { input: t.arg({ type: CredentialsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const display = checkCredentials(input.username, input.password);
+    hooks: {
+      prepare: async function hashNewPassword({ args: { input } }): Promise<PreparedSignUp> {
+        const display = checkCredentials(input.username, input.password);
+        return { display, passwordHash: await hashPassword(input.password) };
+      },
+    },
+    resolve: async (_root, _args, ctx, info) => {
+      const { display, passwordHash } = prepared<PreparedSignUp>(info);
       const key = usernameKey(display);
       const taken = await ctx.db.user.findUnique({ where: { username: key }, select: { id: true } });
       if (taken)
@@ -101,7 +116,7 @@ builder.mutationFields((t) => ({
         data: {
           username: key,
           displayName: display === key ? null : display,
-          passwordHash: await hashPassword(input.password),
+          passwordHash,
           role: 'CUSTOMER',
         },
       });
@@ -112,13 +127,21 @@ builder.mutationFields((t) => ({
   logIn: t.field({
     type: AuthPayload,
     args: { input: t.arg({ type: CredentialsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      checkText('username', input.username, 200);
-      checkText('password', input.password, 200);
-      const user = await ctx.db.user.findUnique({ where: { username: usernameKey(input.username) } });
-      // The same work and the same answer whether or not the user exists.
-      const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummy()));
-      if (!user || !valid) throw new AppError('UNAUTHENTICATED', 'Wrong username or password');
+    hooks: {
+      prepare: async function checkPassword({ args: { input }, context }): Promise<UserRow> {
+        checkText('username', input.username, 200);
+        checkText('password', input.password, 200);
+        const user = await context.data.reader.user.findUnique({
+          where: { username: usernameKey(input.username) },
+        });
+        // The same work and the same answer whether or not the user exists.
+        const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummy()));
+        if (!user || !valid) throw new AppError('UNAUTHENTICATED', 'Wrong username or password');
+        return user;
+      },
+    },
+    resolve: async (_root, _args, ctx, info) => {
+      const user = prepared<UserRow>(info);
       // The rest of this response is read as the user who just signed in.
       ctx.user = { id: user.id, username: user.displayName ?? user.username, role: user.role };
       return { token: await issueToken(ctx.data, user.id, ctx.tokenTtlMs), user };

@@ -7,6 +7,7 @@ import { AppError, type PrismaClient } from '../db/index.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
+import UnitOfWorkPlugin from './plugins/unit-of-work/index.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -18,7 +19,8 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  // last, so innermost: access is checked before a mutation's unit of work opens
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, UnitOfWorkPlugin],
   scopeAuth: {
     // subscriptions are authorised when they start, not only per event
     authorizeOnSubscribe: true,
@@ -38,6 +40,10 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
+  },
+  unitOfWork: {
+    data: (ctx) => ctx.data,
+    signalContext: (ctx) => ({ user: ctx.user, requestId: ctx.requestId }),
   },
   relay: {
     clientMutationId: 'omit',

@@ -6,6 +6,7 @@ import './warehouse.js';
 import './crate.js';
 import './inventory.js';
 import './order.js';
+import './signals.js';
 import './subscriptions.js';
 import './node.js';
 

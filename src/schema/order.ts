@@ -56,15 +56,22 @@ builder.mutationFields((t) => ({
     type: 'Order',
     authScopes: { signedIn: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = parseId(String(args.id), 'Order');
-      const order = await ctx.db.order.findUnique({ where: { id } });
-      // Another customer's order gets the answer of a missing one: IDs tell nothing about others' orders.
-      if (!order || !canSee.Order(order, ctx)) throw notFound('Order', String(args.id));
-      if (order.status === 'CANCELLED') {
-        throw new AppError('BAD_USER_INPUT', `Order ${order.ordNumber} is already cancelled`);
-      }
-      return ctx.db.order.update({ ...query, where: { id }, data: { status: 'CANCELLED' } });
+    hooks: {
+      // read inside the unit: two cancels of one order cannot both see it PLACED
+      before: async function orderIsCancellable({ args, context, tx }) {
+        const order = await tx.order.findUnique({ where: { id: parseId(String(args.id), 'Order') } });
+        // Another customer's order gets the answer of a missing one: IDs tell nothing about others' orders.
+        if (!order || !canSee.Order(order, context)) throw notFound('Order', String(args.id));
+        if (order.status === 'CANCELLED') {
+          throw new AppError('BAD_USER_INPUT', `Order ${order.ordNumber} is already cancelled`);
+        }
+      },
     },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.order.update({
+        ...query,
+        where: { id: parseId(String(args.id), 'Order') },
+        data: { status: 'CANCELLED' },
+      }),
   }),
 }));

@@ -62,7 +62,10 @@ export interface Config {
   databaseKind: DatabaseKind;
   /** Absolute path of the SQLite file (sqlite only). */
   sqlitePath: string | null;
+  /** Set: subscription events fan out across instances through this Redis (one relay publishes). */
   redisUrl: string | null;
+  /** Prefix of the Redis keys and channel: deployments (or test runs) sharing one Redis keep apart by it. */
+  redisPrefix: string;
   adminPassword: string | null;
   tokenTtlMs: number;
   /** How long a token's user is remembered in this process (0: never). */
@@ -200,6 +203,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       `REDIS_URL must start with "redis://" or "rediss://", got ${JSON.stringify(redisUrl)}`,
     );
   }
+  const redisPrefix = env.REDIS_PREFIX?.trim() || 'signalyard:';
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError(
+      `REDIS_PREFIX must be 1 to 64 letters, digits or _ : . -, got ${JSON.stringify(redisPrefix)}`,
+    );
+  }
   const adminPassword = env.ADMIN_PASSWORD ?? null;
   if (adminPassword !== null && adminPassword.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters long');
@@ -217,6 +226,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databaseKind: kind,
     sqlitePath,
     redisUrl,
+    redisPrefix,
     adminPassword,
     tokenTtlMs: integer(env, 'TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 365) * 3_600_000,
     tokenCacheMs: integer(env, 'TOKEN_CACHE_MS', 5_000, 0, 600_000),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { DataLayer } from '../db/index.js';
+import type { Realtime } from '../realtime/index.js';
 import type { Context } from '../schema/context.js';
 import { codedError } from '../schema/errors.js';
 
@@ -38,21 +39,46 @@ export class DatabaseFile {
   }
 }
 
-/** `GET /health`: 200 when the database file is the one opened and answers a query, 503 naming the part otherwise. */
-export function useDatabaseHealth(data: DataLayer, file: DatabaseFile): Plugin {
+/** Why the database cannot be trusted or does not answer, or null when it answers. */
+async function databaseProblem(data: DataLayer, file: DatabaseFile): Promise<string | null> {
+  const problem = file.problem();
+  if (problem) return problem;
+  try {
+    await data.reader.$queryRawUnsafe('SELECT 1');
+    return null;
+  } catch {
+    return 'database did not answer';
+  }
+}
+
+/**
+ * `GET /health`: 200 when the database file is the one opened and answers a query and the event
+ * transport (Redis, when configured) answers; 503 naming the failing parts otherwise
+ * (`failing: "redis"`, or `"database, redis"` when both fail), checked at once, not in turn.
+ */
+export function useHealth(data: DataLayer, file: DatabaseFile, realtime?: Realtime): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== '/health' || request.method !== 'GET') return;
-      const unavailable = (reason: string) =>
-        endResponse(Response.json({ status: 'unavailable', failing: 'database', reason }, { status: 503 }));
-      const problem = file.problem();
-      if (problem) return unavailable(problem);
-      try {
-        await data.reader.$queryRawUnsafe('SELECT 1');
-        endResponse(Response.json({ status: 'ok' }));
-      } catch {
-        unavailable('database did not answer');
-      }
+      const [database, transport] = await Promise.all([
+        databaseProblem(data, file),
+        realtime ? realtime.tailer.problem() : null,
+      ]);
+      const failing = [
+        ...(database === null ? [] : [{ part: 'database', reason: database }]),
+        ...(transport === null ? [] : [transport]),
+      ];
+      if (failing.length === 0) return endResponse(Response.json({ status: 'ok' }));
+      endResponse(
+        Response.json(
+          {
+            status: 'unavailable',
+            failing: failing.map((f) => f.part).join(', '),
+            reason: failing.map((f) => f.reason).join('; '),
+          },
+          { status: 503 },
+        ),
+      );
     },
   };
 }

@@ -28,7 +28,11 @@ async function main(logger: Logger) {
   const showable = logger.isLevelEnabled('warn');
   const firstRun =
     config.adminPassword === null && !config.production && showable ? await firstRunAdmin(data) : null;
-  const realtime = new Realtime(data, { retentionMs: config.eventRetentionMs, logError }).start();
+  const realtime = new Realtime(data, {
+    retentionMs: config.eventRetentionMs,
+    logError,
+    redis: config.redisUrl === null ? null : { url: config.redisUrl, prefix: config.redisPrefix },
+  }).start();
   const app = createApp({
     data,
     realtime,

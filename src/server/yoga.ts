@@ -9,7 +9,8 @@ import { buildSchema } from '../schema/index.js';
 import { configureTokenCache } from '../schema/sessions.js';
 import { databaseLimiters, type LimiterFactory, useAuthRateLimit } from './auth-limits.js';
 import { DEFAULT_LIMITS, type Limits } from './config.js';
-import { DatabaseFile, useDatabaseHealth, useWriteGuard } from './health.js';
+import { DatabaseFile, useHealth, useWriteGuard } from './health.js';
+import { useIdempotencyKeys } from './idempotency.js';
 import { limitPlugins, parserCacheOptions } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import { usePages } from './pages/index.js';
@@ -141,7 +142,7 @@ function corsOptions(origins: readonly string[]) {
         ...CSRF_HEADERS,
         'x-graphql-event-stream-token',
       ],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed'],
       maxAge: 600,
     };
   };
@@ -200,7 +201,7 @@ export function createApp(deps: AppDeps): App {
     },
     plugins: [
       useRequestLog(logger, logError),
-      useDatabaseHealth(data, file),
+      useHealth(data, file, deps.realtime),
       // before CSRF prevention: GraphiQL's page is a plain GET a browser sends without a preflight
       usePages({ endpoint: '/graphql', enabled: graphiql }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
@@ -218,6 +219,8 @@ export function createApp(deps: AppDeps): App {
       useWriteGuard(file),
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),
+      // last: its execute wraps whatever the others set, in the key's unit of work
+      useIdempotencyKeys(data),
     ] as Plugin[],
   });
   subscriptionsOf.set(app, subscriptions);

@@ -8,7 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type DataLayer, migrateDeploy, openDatabase, WriteLockTimeoutError } from '../../src/db/index.js';
+import {
+  type DataLayer,
+  MigrationLockedError,
+  migrateDeploy,
+  openDatabase,
+  pendingMigrations,
+  WriteLockTimeoutError,
+} from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { freshSqliteDatabase, type TestDatabase } from '../support/db.js';
 
@@ -117,4 +124,28 @@ describe('migrate at start-up beside a running process', () => {
       holder.close();
     }
   });
+
+  it('with migrations pending beside a process that has the file open, fails saying what to do; alone, it migrates', async () => {
+    // Prisma's schema engine takes locking_mode=EXCLUSIVE: on a WAL file another open connection
+    // that has written (a running server) makes every CLI run fail, however long it retries.
+    const file = path.join(dir, 'pending.db');
+    const server = new Database(file);
+    server.pragma('journal_mode = WAL');
+    // it has written (a table, gone again: P3005 refuses a schema that is not Prisma's), and stays open, idle
+    server.exec('CREATE TABLE "scratch" (id INTEGER); DROP TABLE "scratch";');
+    const env = { ...process.env, DATABASE_URL: `file:${file}` };
+    const pending = pendingMigrations(file);
+    expect(pending.length).toBeGreaterThan(0);
+    try {
+      const error = await migrateDeploy(env, file, 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MigrationLockedError);
+      expect(String((error as Error).message)).toContain(pending[0]);
+      expect(String((error as Error).message)).toMatch(/stop the other process/);
+      expect(String((error as Error).message)).not.toMatch(/WASM_ERROR|\n/); // one line, no engine trace
+    } finally {
+      server.close();
+    }
+    expect(await migrateDeploy(env, file, 1)).toMatch(/successfully applied/);
+    expect(pendingMigrations(file)).toEqual([]);
+  }, 60_000);
 });

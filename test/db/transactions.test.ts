@@ -276,4 +276,36 @@ describe('onCommit (Django transaction.on_commit)', () => {
     expect(done).toHaveLength(1);
     expect(await db.crate.count({ where: { warehouseId: w.id, name: 'follow-up' } })).toBe(1);
   });
+
+  it("a callback that uses the receiver's own tx after the commit writes in a unit of its own, with its signals", async () => {
+    // The issue's case: the callback closes over `tx` (once "Transaction already closed", only logged).
+    const w = await db.warehouse.create({ data: { name: 'closure' } });
+    const failures: unknown[] = [];
+    const saved: string[] = [];
+    off.push(
+      postSave.connect(
+        ({ instance, created, tx, onCommit: later }) => {
+          if (!created) return;
+          saved.push(String(instance.name));
+          if (instance.name !== 'original') return;
+          later(async () => {
+            try {
+              await tx.crate.create({ data: { name: 'after commit', warehouseId: instance.warehouseId } });
+            } catch (error) {
+              failures.push(error);
+            }
+          });
+        },
+        { sender: 'Crate', dispatchUid: 'test.closedOverTx' },
+      ),
+    );
+    await db.crate.create({ data: { name: 'original', warehouseId: w.id } });
+    expect(failures).toEqual([]);
+    expect(saved).toEqual(['original', 'after commit']);
+    expect(committed(t.file, 'SELECT COUNT(*) FROM "Crate" WHERE name = ?', 'after commit')).toBe(1);
+    // its own commit: the warehouse's newest crate moved on to it (the crate receiver ran)
+    const warehouse = await db.warehouse.findUniqueOrThrow({ where: { id: w.id } });
+    const newest = await db.crate.findFirstOrThrow({ where: { name: 'after commit' } });
+    expect(warehouse.newestCrateId).toBe(newest.id);
+  });
 });

@@ -48,3 +48,61 @@ it('5 and 50 warehouses take the same small number of statements', async () => {
   // batched fallback: the crate, then its warehouse)
   expect(five.count).toBe(6);
 });
+
+it('createCrate and placeOrder: one unit each, with the statements listed', async () => {
+  const run = async <T>(query: string, variables: Record<string, unknown>, token = staff) => {
+    const r = await t.gql<T>(query, variables, token);
+    if (!r.data) throw new Error(JSON.stringify(r.errors));
+    return r.data;
+  };
+  const { createWarehouse } = await run<{ createWarehouse: { id: string } }>(
+    'mutation { createWarehouse(input: { name: "counted" }) { id } }',
+    {},
+  );
+  const { createInventoryItem } = await run<{ createInventoryItem: { id: string } }>(
+    'mutation { createInventoryItem(input: { item: "counted", itemCode: 1, itemCondition: "new", quantity: 9 }) { id } }',
+    {},
+  );
+  const buyer = await t.customer('counted-buyer');
+  const kinds = () =>
+    appStatements(t.queries).map((q) =>
+      q.startsWith('SAVEPOINT') || q.startsWith('RELEASE')
+        ? q.split(' ')[0]
+        : (q.match(/^\w+(?: INTO)? [`"]?(?:main`\.`)?\w+/)?.[0] ?? q).replace(/[`"]|main\./g, ''),
+    );
+  t.queries.length = 0;
+  await run('mutation($w: ID!) { createCrate(input: { name: "c", warehouseId: $w }) { id name } }', {
+    w: createWarehouse.id,
+  });
+  // the unit's savepoint in its group-commit batch; the warehouse check (the before hook, inside
+  // the unit now, on the writer); the create's own savepoint inside the field's unit (+2 against
+  // a write that was its own unit: a resolver that catches a failed write keeps the rest); the
+  // creation number, the row, its event; the receiver's warehouse update in savepoints, its event
+  expect(kinds()).toEqual([
+    'BEGIN IMMEDIATE',
+    'SAVEPOINT',
+    'SELECT main.Warehouse',
+    'SAVEPOINT',
+    'INSERT INTO Sequence',
+    'INSERT INTO main.Crate',
+    'INSERT INTO Event',
+    'SAVEPOINT',
+    'SAVEPOINT',
+    'UPDATE main.Warehouse',
+    'RELEASE',
+    'INSERT INTO Event',
+    'RELEASE',
+    'RELEASE',
+    'RELEASE',
+    'COMMIT',
+  ]);
+  t.queries.length = 0;
+  await run(
+    'mutation($i: ID!) { placeOrder(input: { inventoryItemId: $i, quantity: 1 }) { id ordNumber } }',
+    { i: createInventoryItem.id },
+    buyer.token,
+  );
+  // 22 (20 before the unit-of-work plugin: the same +2 for the order's own savepoint)
+  expect(kinds()).toHaveLength(22);
+  expect(kinds().filter((k) => k === 'BEGIN IMMEDIATE')).toHaveLength(1);
+});

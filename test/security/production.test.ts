@@ -35,6 +35,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ MAX_BODY_BYTES: '10' })).toThrow(/MAX_BODY_BYTES/);
   });
+
+  it('REDIS_URL selects the Redis bus, with its key prefix; bad values stop start-up', () => {
+    expect(loadConfig({})).toMatchObject({ redisUrl: null, redisPrefix: 'signalyard:' });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/2', REDIS_PREFIX: 'shop-eu:' })).toMatchObject({
+      redisUrl: 'redis://cache:6379/2',
+      redisPrefix: 'shop-eu:',
+    });
+    expect(() => loadConfig({ REDIS_URL: 'cache:6379' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_PREFIX: 'a prefix with spaces' })).toThrow(/REDIS_PREFIX/);
+  });
 });
 
 /** A fresh app built with these options, for the describe block that calls it. */

@@ -103,7 +103,8 @@ export async function staffApp(
 
 /**
  * The statements a query itself ran: without the per-request bearer-token lookup (token, then
- * user) and the event log tailer's poll, which runs beside the request.
+ * user) and the realtime tailer's reads of the event log, which run after earlier commits
+ * whenever they come (with the fast path they can land inside the counted request).
  */
 export function appStatements(queries: string[]): string[] {
   return queries.filter((q) => !/AuthToken|FROM \S*User\W|FROM \S*Event\W/.test(q));

@@ -11,12 +11,15 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Runs `npm start`'s entry point (src/server/main.ts) as a real process with this environment. */
+/** What `npm start` execs: the compiled server, plain node (the global set-up rebuilds dist/ when stale). */
+export const MAIN = ['dist/server/main.js'];
+
+/** Runs what `npm start` runs, as a real process with this environment. */
 export function runMain(env: Record<string, string>): {
   child: ChildProcess;
   done: Promise<{ code: number | null; output: string }>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(process.execPath, MAIN, {
     cwd: root,
     env: { ...process.env, ...env },
   });

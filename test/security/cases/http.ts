@@ -1,6 +1,6 @@
-/** CSRF, CORS, graphql-sse reservations and the request id. */
+/** CSRF, CORS, graphql-sse reservations, the request id and Idempotency-Key. */
 import assert from 'node:assert/strict';
-import { type AbuseCase, ok, refused, repeat } from './shape.js';
+import { type AbuseCase, CREATE_WAREHOUSE, ok, refused, repeat, SIGN_UP } from './shape.js';
 
 export const HTTP_CASES: AbuseCase[] = [
   {
@@ -130,6 +130,40 @@ export const HTTP_CASES: AbuseCase[] = [
       200,
       'the `X-Request-Id` header answers the id the log line carries',
       (_body, response) => assert.equal(response.headers.get('x-request-id'), 'client-chosen-42'),
+    ),
+  },
+  {
+    area: 'HTTP',
+    sent: 'a mutation with an `Idempotency-Key` of 129 characters',
+    as: 'staff',
+    run: (f, s) =>
+      f.gql(CREATE_WAREHOUSE, { name: 'keyed' }, { ...s, headers: { 'idempotency-key': 'k'.repeat(129) } }),
+    expect: refused('BAD_USER_INPUT', 200, '1 to 128 printable ASCII characters; nothing runs', (body) =>
+      assert.equal(body.errors?.[0]?.extensions?.field, 'Idempotency-Key'),
+    ),
+  },
+  {
+    area: 'HTTP',
+    sent: 'a signUp with an `Idempotency-Key`, signed out',
+    as: 'anonymous',
+    run: (f, s) =>
+      f.gql(SIGN_UP, { u: 'keyed-anon', p: 'password-123' }, { ...s, headers: { 'idempotency-key': 'k1' } }),
+    expect: refused('BAD_USER_INPUT', 200, 'keys are kept per user: an anonymous request cannot use one'),
+  },
+  {
+    area: 'HTTP',
+    sent: 'one `Idempotency-Key` for two different mutations',
+    as: 'staff',
+    run: async (f, s) => {
+      const headers = { 'idempotency-key': 'same-key' };
+      await (await f.gql(CREATE_WAREHOUSE, { name: 'first' }, { ...s, headers })).text();
+      return f.gql(CREATE_WAREHOUSE, { name: 'second' }, { ...s, headers });
+    },
+    expect: refused(
+      'BAD_USER_INPUT',
+      200,
+      '`extensions.reason: "IDEMPOTENCY_KEY_REUSED"`; the second runs nothing',
+      (body) => assert.equal(body.errors?.[0]?.extensions?.reason, 'IDEMPOTENCY_KEY_REUSED'),
     ),
   },
 ];

@@ -60,8 +60,8 @@ const TIMED_OUT = Symbol('timed out');
 
 /**
  * The single writer of a SQLite file, with group commit. Units of work queue here; the writer
- * takes those waiting (up to `maxUnits`, and while the batch has run less than `maxBatchMs`,
- * arrivals included), opens one transaction (BEGIN IMMEDIATE), runs each unit in its own
+ * takes every one waiting when the batch opens (up to `maxUnits`), and those arriving while the
+ * batch has run less than `maxBatchMs`, opens one transaction (BEGIN IMMEDIATE), runs each unit in its own
  * savepoint one after the other, commits once, then hands each unit's `afterCommit` on in commit
  * order and resolves each caller with its own result. A unit that fails rolls back only its
  * savepoint and fails at once; a failed COMMIT fails every unit of the batch.
@@ -129,12 +129,16 @@ export class GroupCommitWriter {
       return;
     }
     const started = performance.now();
+    // Every unit waiting now joins this transaction (up to maxUnits), however long they run:
+    // bounding them by time too would commit a busy queue 2-3 units at a time. Units arriving
+    // later join while the batch is younger than maxBatchMs.
+    const waiting = this.#queue.length;
     const committed: Array<{ pending: Pending; value: unknown }> = [];
     let taken = 0;
     while (
       this.#queue.length > 0 &&
       taken < this.options.maxUnits &&
-      (taken === 0 || performance.now() - started < this.options.maxBatchMs)
+      (taken < waiting || performance.now() - started < this.options.maxBatchMs)
     ) {
       const pending = this.#queue.shift() as Pending;
       taken += 1;

@@ -2,6 +2,7 @@ import { PrismaClient } from '../../../generated/prisma/client.js';
 import type { Dialect, EventInsert, EventRow, LogQuery, UnitConnection, UnitOptions } from '../types.js';
 import { SqliteAdapterFactory } from './adapter.js';
 import { type Role, SqliteConnection } from './connection.js';
+import { withFastPath } from './fast-client.js';
 import { GroupCommitWriter } from './group-commit.js';
 
 export interface SqliteOptions {
@@ -12,11 +13,13 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** A unit waiting behind one that has run this long fails fast (default 5 s). */
   lockWaitMs?: number;
-  /** Group commit bounds (defaults: 64 units, 2 ms). */
+  /** Group commit bounds: most units per transaction, how long arrivals may join (defaults: 64 units, 2 ms). */
   batchUnits?: number;
   batchMs?: number;
   /** Prepared statements cached per connection (default 500). */
   statementCacheSize?: number;
+  /** Simple model calls as one prepared statement beside Prisma (src/db/fast; default on). */
+  fastPath?: boolean;
   logError: (message: string, error: unknown) => void;
 }
 
@@ -53,8 +56,12 @@ class SqliteDialect implements Dialect {
     };
     this.#writer = new SqliteConnection({ ...common, role: 'writer' });
     this.#read = new SqliteConnection({ ...common, role: 'reader' });
-    this.#writerPrisma = new PrismaClient({ adapter: new SqliteAdapterFactory(this.#writer) });
-    this.reader = new PrismaClient({ adapter: new SqliteAdapterFactory(this.#read) });
+    const client = (connection: SqliteConnection) => {
+      const prisma = new PrismaClient({ adapter: new SqliteAdapterFactory(connection) });
+      return options.fastPath === false ? prisma : withFastPath(prisma, connection);
+    };
+    this.#writerPrisma = client(this.#writer);
+    this.reader = client(this.#read);
     this.#units = new GroupCommitWriter(this.#writer, this.#writerPrisma, {
       maxUnits: options.batchUnits ?? 64,
       maxBatchMs: options.batchMs ?? 2,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { PrismaClient } from '../../../generated/prisma/client.js';
 import { PrismaClient as PgPrismaClient } from '../../../generated/prisma-pg/client.js';
 import type { Dialect, EventInsert, EventRow, LogQuery, UnitConnection, UnitOptions } from '../types.js';
+import { guardedPrisma, UnitGuard } from '../unit-guard.js';
 import { createPool, type PgRole } from './pool.js';
 import { Sequencer } from './sequencer.js';
 import { type PgUnitConnection, runPgUnit } from './unit.js';
@@ -64,6 +65,8 @@ class PostgresDialect implements Dialect {
   readonly #readerPool: pg.Pool;
   readonly #sequencerPool: pg.Pool;
   readonly #writer: PgPrismaClient;
+  readonly #readerClient: PrismaClient;
+  readonly #readerGuard = new UnitGuard();
   readonly #sequencer: Sequencer;
   readonly #options: PostgresOptions;
   readonly #sequences = new Map<string, Promise<boolean>>();
@@ -83,7 +86,11 @@ class PostgresDialect implements Dialect {
     this.#writer = new PgPrismaClient({ adapter: new PrismaPg(this.#writerPool) });
     // The PostgreSQL client seen through the SQLite client's type (and its transactions, in
     // ./unit.ts): both are generated from the same models (scripts/pg-schema.ts).
-    this.reader = new PgPrismaClient({ adapter: new PrismaPg(this.#readerPool) }) as unknown as PrismaClient;
+    this.#readerClient = new PgPrismaClient({
+      adapter: new PrismaPg(this.#readerPool),
+    }) as unknown as PrismaClient;
+    // Closed with the dialect: a read after close() fails at once (Prisma would wait on the ended pool).
+    this.reader = guardedPrisma(this.#readerClient, this.#readerGuard);
     // The sequencer's own connection: never queued behind units, and its statements are the log's
     // housekeeping, not the application's (onQuery does not see them).
     this.#sequencerPool = createPool({ ...common, onQuery: undefined, role: 'sequencer', max: 1 });
@@ -92,6 +99,8 @@ class PostgresDialect implements Dialect {
   }
 
   runUnit<T>(fn: (conn: UnitConnection) => Promise<T>, options: UnitOptions): Promise<T> {
+    // After close() Prisma would wait on the ended pool for a connection: fail at once instead.
+    if (!this.#readerGuard.open) return Promise.reject(new Error('The database connection is closed'));
     const running = runPgUnit(this.#writer, fn, options, {
       maxWaitMs: this.#options.poolWaitMs ?? 60_000,
       attempts: 5,
@@ -201,6 +210,7 @@ class PostgresDialect implements Dialect {
   }
 
   async logBounds(): Promise<{ oldest: number; newest: number } | null> {
+    this.#readerGuard.check();
     const { rows } = await this.#readerPool.query<{ oldest: number | null; newest: number | null }>(
       'SELECT MIN("id") AS "oldest", MAX("id") AS "newest" FROM "Event"',
     );
@@ -209,6 +219,7 @@ class PostgresDialect implements Dialect {
   }
 
   async pruneLog(ageMs: number): Promise<number> {
+    this.#readerGuard.check();
     // WARNING: raw SQL on the pipeline's own table, by the database clock (which set createdAt).
     // The newest event stays: it anchors the cursor checks.
     const result = await this.#writerPool.query(
@@ -221,13 +232,16 @@ class PostgresDialect implements Dialect {
 
   /** Numbers every committed event now (the sequencer also runs after each commit and on a poll). */
   sequence(): Promise<void> {
+    if (!this.#readerGuard.open) return Promise.reject(new Error('The database connection is closed'));
     return this.#sequencer.run();
   }
 
   async close(): Promise<void> {
+    this.#readerGuard.close(new Error('The database connection is closed'));
     await Promise.allSettled([...this.#inFlight]);
+    await this.#readerGuard.settled();
     await this.#sequencer.stop();
-    await Promise.all([this.#writer.$disconnect(), this.reader.$disconnect()]);
+    await Promise.all([this.#writer.$disconnect(), this.#readerClient.$disconnect()]);
     await Promise.all([this.#writerPool.end(), this.#readerPool.end(), this.#sequencerPool.end()]);
   }
 }

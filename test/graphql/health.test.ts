@@ -16,9 +16,7 @@ it('GET /health is 200 while the database answers and 503 when it does not', asy
 });
 
 it('GET /health is 503 naming redis when REDIS_URL does not answer, and both parts when the database fails too', async () => {
-  // SQLite for now: on PostgreSQL the Redis realtime's stop() does not return once the data layer
-  // was closed under it (found at the pg/redis merge, not yet understood; see the pg branch report).
-  const t = await testApp({ sqlite: true });
+  const t = await testApp();
   const port = await freePort(); // nothing listens there
   const realtime = new Realtime(t.data, {
     retentionMs: 3_600_000,

@@ -7,6 +7,7 @@ import {
   type Data,
   delegate,
   limitOf,
+  lockForWrite,
   needs,
   normalizeData,
   type Row,
@@ -32,7 +33,7 @@ async function preCreate(frame: Frame, model: PrismaModel, data: Data): Promise<
 /** A skipped duplicate: its savepoint is rolled back (pre_save side effects included). */
 class Duplicate extends Error {}
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'P2002';
 }
 
@@ -122,7 +123,8 @@ export async function updateMany(frame: Frame, model: PrismaModel, args: Args, r
     );
     return returnRows ? withSelections(frame, model, rows, args) : { count: rows.length };
   }
-  const previous = (await d.findMany({ where: args.where, orderBy: { id: 'asc' }, take: limit })) as Row[];
+  const matched = (await d.findMany({ where: args.where, orderBy: { id: 'asc' }, take: limit })) as Row[];
+  const previous = await lockForWrite(frame, model, matched, args.where);
   if (previous.length === 0) return returnRows ? [] : { count: 0 };
   const fieldsBefore = writtenFields(data);
   const original = JSON.stringify(data);

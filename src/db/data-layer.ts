@@ -8,6 +8,7 @@ import {
   createReadClient,
   type RawMethod,
 } from './clients.js';
+import { TransactionClosedError } from './dialects/errors.js';
 import type { Dialect, EventRow } from './dialects/types.js';
 import {
   addOnCommit,
@@ -31,8 +32,12 @@ export interface DataLayerOptions {
   transactionTimeoutMs?: number;
 }
 
-/** The event log as the realtime side reads it (the dialect decides what "committed" means). */
-export type EventLog = Pick<Dialect, 'readLog' | 'logBounds' | 'pruneLog'>;
+/**
+ * The event log as the realtime side reads it (the dialect decides what "committed" means).
+ * `sequence()` numbers committed events that have no cursor yet (PostgreSQL numbers them after
+ * commit; on SQLite it does nothing): a relay may call it before reading to see the newest ones.
+ */
+export type EventLog = Pick<Dialect, 'readLog' | 'logBounds' | 'pruneLog'> & { sequence(): Promise<void> };
 
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 
@@ -90,7 +95,13 @@ export class DataLayer {
       readLog: (query) => dialect.readLog(query),
       logBounds: () => dialect.logBounds(),
       pruneLog: (ageMs) => dialect.pruneLog(ageMs),
+      sequence: () => dialect.sequence?.() ?? Promise.resolve(),
     };
+  }
+
+  /** The database engine behind this data layer. */
+  get kind(): Dialect['kind'] {
+    return this.#dialect.kind;
   }
 
   /** Waits for the queued units, then closes every connection. */
@@ -135,6 +146,14 @@ export class DataLayer {
     try {
       const value = await this.#dialect.runUnit(
         async (conn) => {
+          // A dialect may run the unit again (PostgreSQL, after a deadlock): the attempt before
+          // is rolled back, and whatever waits on it must learn so.
+          if (unit && unit.status !== 'committed') {
+            unit.end(
+              'rolledBack',
+              new TransactionClosedError('The transaction was rolled back and run again'),
+            );
+          }
           const opened = new Unit(this.#dialect, conn, context, (frame) =>
             createClient(this.#target, { frame, context: frame.context }),
           );
@@ -276,4 +295,18 @@ export async function nextSequenceValue(tx: TxClient, name: string): Promise<num
     throw new TypeError('nextSequenceValue: pass the tx of an open transaction (a receiver gets one)');
   }
   return target.unit.dialect.nextSequenceValue(target.conn, name);
+}
+
+/**
+ * Locks rows of `model` inside the transaction of `tx` until it ends, for a receiver that reads
+ * what it then writes (the newest crate of a warehouse): on PostgreSQL a concurrent unit wanting
+ * the same rows waits; on SQLite the one writer already excludes every other, and nothing runs.
+ */
+export async function lockRows(tx: TxClient, model: Prisma.ModelName, ids: readonly number[]): Promise<void> {
+  const binding = bindingOf(tx);
+  const target = binding ? await resolveFrame(binding.frame) : 'root';
+  if (target === 'root') {
+    throw new TypeError('lockRows: pass the tx of an open transaction (a receiver gets one)');
+  }
+  await target.unit.dialect.lockRows?.(target.conn, model, ids);
 }

@@ -10,6 +10,7 @@ import {
   delegate,
   findOne,
   limitOf,
+  lockForWrite,
   needs,
   type Row,
   send,
@@ -49,6 +50,13 @@ class Collector {
     const fresh = rows.filter((row) => !have.has(row.id));
     for (const row of fresh) have.set(row.id, row);
     if (fresh.length === 0) return;
+    // Locked before their dependants are read: a concurrent insert referring to one of these rows
+    // waits for this delete (PostgreSQL), so no dependant is created behind the collector's back.
+    await this.frame.unit.dialect.lockRows?.(
+      this.frame.conn,
+      model,
+      fresh.map((r) => r.id),
+    );
     for (const rule of ON_DELETE[model]) {
       for (const ids of chunks(fresh.map((r) => r.id))) {
         if (rule.action === 'Cascade') {
@@ -169,11 +177,12 @@ export async function removeMany(frame: Frame, model: PrismaModel, args: Args) {
   if (quiet && ON_DELETE[model].length === 0 && !EVENT_MODELS.has(model)) {
     return delegate(frame, model).deleteMany({ where: args.where, limit }); // nobody to tell
   }
-  const rows = (await delegate(frame, model).findMany({
+  const matched = (await delegate(frame, model).findMany({
     where: args.where,
     orderBy: { id: 'asc' },
     take: limit,
   })) as Row[];
+  const rows = await lockForWrite(frame, model, matched, args.where);
   await deleteRows(frame, model, rows, { model, operation: 'deleteMany', where: args.where ?? {} });
   return { count: rows.length };
 }

@@ -1,11 +1,13 @@
 import type { Config } from '../server/config.js';
 import { DataLayer } from './data-layer.js';
+import { createPostgresDialect, migratePostgres } from './dialects/postgresql/index.js';
 import { createSqliteDialect } from './dialects/sqlite/index.js';
 import { MigrationLockedError, migrateDeploy, pendingMigrations } from './migrate.js';
 
-export type { Crate, Notification, Prisma, PrismaClient, User } from '../generated/prisma/client.js';
+export type { Crate, Notification, PrismaClient, User } from '../generated/prisma/client.js';
+export { Prisma } from '../generated/prisma/client.js';
 export type { Db, ReadClient, TxClient } from './client-types.js';
-export { DataLayer, type EventLog, nextSequenceValue, onCommit } from './data-layer.js';
+export { DataLayer, type EventLog, lockRows, nextSequenceValue, onCommit } from './data-layer.js';
 export type { Dialect } from './dialects/types.js';
 export {
   AppError,
@@ -22,7 +24,7 @@ export { MODELS, type ModelName } from './models.js';
 export { audienceOf, EVENT_MODELS, type EventKind, type EventRow } from './outbox.js';
 export type {} from './signal-types.js';
 export { captureSignals, muteSignals } from './testing.js';
-export { MigrationLockedError, migrateDeploy, pendingMigrations };
+export { MigrationLockedError, migrateDeploy, migratePostgres, pendingMigrations };
 
 export interface OpenOptions {
   /** Called with every SQL statement, and the connection it ran on (tests count them). */
@@ -34,19 +36,81 @@ export interface OpenOptions {
   lockWaitMs?: number;
   /** How long a write retries while another process holds the SQLite write lock (default 10 s). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: connections for units of work (default 10). */
+  poolSize?: number;
   /** SQLite: simple model calls as one prepared statement beside Prisma (default on; benches compare). */
   fastPath?: boolean;
 }
 
-/** Opens the database of `config` (SQLite: one writer with group commit, one reader) behind the pipeline. */
-export async function openDatabase(
-  config: Pick<Config, 'databaseKind' | 'sqlitePath' | 'databaseUrl'>,
-  options: OpenOptions = {},
-): Promise<DataLayer> {
-  if (config.databaseKind !== 'sqlite' || config.sqlitePath === null) {
-    throw new Error('DATABASE_URL: PostgreSQL is not supported by this build yet; use a file: URL');
+type DatabaseConfig = Pick<Config, 'databaseKind' | 'sqlitePath' | 'databaseUrl'>;
+
+/** `postgresql://user:***@host:port/db`: for messages (never the password). */
+function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the PostgreSQL URL';
   }
+}
+
+/** A PostgreSQL server that cannot be reached at start-up, said plainly. */
+function unreachable(url: string, error: unknown): Error {
+  const code = (error as { code?: string } | null)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `DATABASE_URL: cannot reach PostgreSQL at ${shownUrl(url)} (${code ?? reason}). Is the server running and the URL right?`,
+    { cause: error },
+  );
+}
+
+/**
+ * Applies pending migrations: SQLite through `prisma migrate deploy`, PostgreSQL through our own
+ * migrator (prisma/postgresql/migrations, under an advisory lock: several instances starting at
+ * once migrate once). Resolves with a line for the log.
+ */
+export async function migrateDatabase(
+  config: DatabaseConfig,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  if (config.databaseKind === 'sqlite') return migrateDeploy(env, config.sqlitePath);
+  let applied: string[];
+  try {
+    ({ applied } = await migratePostgres(config.databaseUrl));
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('migration ')) throw error;
+    throw unreachable(config.databaseUrl, error);
+  }
+  return applied.length === 0
+    ? 'No pending migrations to apply.'
+    : `Applied migrations: ${applied.join(', ')}`;
+}
+
+/**
+ * Opens the database of `config` behind the pipeline: SQLite (one writer with group commit, one
+ * reader) or PostgreSQL (a pool of transactions, a read-only pool, the event sequencer).
+ */
+export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<DataLayer> {
   const logError = options.logError ?? ((message, error) => console.error(message, error));
+  const transactionTimeoutMs = options.transactionTimeoutMs;
+  if (config.databaseKind === 'postgresql') {
+    const dialect = createPostgresDialect({
+      url: config.databaseUrl,
+      poolSize: options.poolSize,
+      statementTimeoutMs: transactionTimeoutMs,
+      onQuery: options.onQuery,
+      logError,
+    });
+    try {
+      await dialect.reader.$queryRawUnsafe('SELECT 1');
+    } catch (error) {
+      await dialect.close().catch(() => {});
+      throw unreachable(config.databaseUrl, error);
+    }
+    return new DataLayer(dialect, { logError, transactionTimeoutMs });
+  }
+  if (config.sqlitePath === null) throw new Error('DATABASE_URL: a file: URL needs a path');
   const dialect = createSqliteDialect({
     file: config.sqlitePath,
     onQuery: options.onQuery,
@@ -55,5 +119,5 @@ export async function openDatabase(
     fastPath: options.fastPath,
     logError,
   });
-  return new DataLayer(dialect, { logError, transactionTimeoutMs: options.transactionTimeoutMs });
+  return new DataLayer(dialect, { logError, transactionTimeoutMs });
 }

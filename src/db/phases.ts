@@ -219,13 +219,42 @@ export async function withSelections(
   });
 }
 
+/**
+ * The rows a write is about to change, as they stand once no other unit can change them: where
+ * the dialect takes row locks (PostgreSQL under READ COMMITTED) the rows read are locked, then
+ * read again, so `previous` is what this write replaces, not what a concurrent one replaced.
+ * Rows that stopped matching `where` meanwhile drop out. Where one writer excludes every other
+ * (SQLite), the first read already is that, and nothing more runs.
+ */
+export async function lockForWrite(
+  frame: Frame,
+  model: PrismaModel,
+  rows: Row[],
+  where: unknown,
+): Promise<Row[]> {
+  const { dialect } = frame.unit;
+  if (!dialect.lockRows || rows.length === 0) return rows;
+  const ids = rows.map((r) => r.id);
+  await dialect.lockRows(frame.conn, model, ids);
+  const again: Row[] = [];
+  for (const slice of chunks(ids)) {
+    const found = (await delegate(frame, model).findMany({
+      where: { AND: [where ?? {}, { id: { in: slice } }] },
+      orderBy: { id: 'asc' },
+    })) as Row[];
+    again.push(...found);
+  }
+  return again;
+}
+
 export async function findOne(
   frame: Frame,
   model: PrismaModel,
   where: unknown,
   operation: string,
 ): Promise<Row> {
-  const row = (await delegate(frame, model).findFirst({ where })) as Row | null;
+  const first = (await delegate(frame, model).findFirst({ where })) as Row | null;
+  const [row] = first ? await lockForWrite(frame, model, [first], where) : [];
   if (!row) {
     throw new AppError('NOT_FOUND', `${model} to ${operation} not found (where ${JSON.stringify(where)})`);
   }

@@ -1,8 +1,8 @@
 import type { WriteOperation } from '../signals/index.js';
-import { createMany, updateMany } from './bulk.js';
+import { createMany, isUniqueViolation, updateMany } from './bulk.js';
 import { deleteOne, removeMany } from './delete.js';
 import { AppError, UnsupportedWriteError } from './errors.js';
-import type { Frame } from './frames.js';
+import { type Frame, inChild } from './frames.js';
 import { checkLimits, type ModelName as PrismaModel } from './models.js';
 import { recordEvents } from './outbox.js';
 import {
@@ -10,6 +10,7 @@ import {
   type Data,
   delegate,
   findOne,
+  lockForWrite,
   needs,
   normalizeData,
   type Row,
@@ -77,10 +78,31 @@ async function update(frame: Frame, model: PrismaModel, args: Args) {
 }
 
 async function upsert(frame: Frame, model: PrismaModel, args: Args) {
-  const previous = (await delegate(frame, model).findFirst({ where: args.where })) as Row | null;
-  const data = normalizeData(model, previous ? args.update : args.create);
-  const row = await saveOne(frame, model, 'upsert', data, previous);
-  return withSelection(frame, model, row, args);
+  const found = (await delegate(frame, model).findFirst({ where: args.where })) as Row | null;
+  const [previous = null] = found ? await lockForWrite(frame, model, [found], args.where) : [];
+  if (previous || !frame.unit.dialect.lockRows) {
+    // An update, or a create no other unit can race (one writer).
+    const data = normalizeData(model, previous ? args.update : args.create);
+    const row = await saveOne(frame, model, 'upsert', data, previous);
+    return withSelection(frame, model, row, args);
+  }
+  // Concurrent units (PostgreSQL) may both find nothing and both insert: the later insert waits
+  // for the earlier one's commit and hits the unique key. Its savepoint (pre_save's writes with
+  // it) is rolled back and the upsert becomes the update it would have been a moment later.
+  try {
+    const row = await inChild(
+      frame,
+      (child) => saveOne(child, model, 'upsert', normalizeData(model, args.create), null),
+      { savepoint: true, depth: frame.depth, label: `${model}.upsert` },
+    );
+    return withSelection(frame, model, row, args);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const existing = await findOne(frame, model, args.where, 'upsert').catch(() => null);
+    if (!existing) throw error; // another unique key than the one in `where`
+    const row = await saveOne(frame, model, 'upsert', normalizeData(model, args.update), existing);
+    return withSelection(frame, model, row, args);
+  }
 }
 
 /** Runs one write of the Prisma API through the pipeline, in the frame `frame`. */

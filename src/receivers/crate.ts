@@ -1,4 +1,4 @@
-import { AppError, nextSequenceValue, type TxClient } from '../db/index.js';
+import { AppError, lockRows, nextSequenceValue, type TxClient } from '../db/index.js';
 import {
   type DeleteArgs,
   type PostSaveArgs,
@@ -19,6 +19,9 @@ import {
 /** pre_save: a new crate takes the next creation number; nobody else sets it. */
 export async function numberNewCrate({ instance, created, tx }: PreSaveArgs<'Crate'>): Promise<void> {
   if (created) {
+    // The warehouse is locked first, so crates into one warehouse take their numbers in the
+    // order they commit (PostgreSQL's sequence alone would not): the newest stays the highest.
+    if (typeof instance.warehouseId === 'number') await lockRows(tx, 'Warehouse', [instance.warehouseId]);
     instance.createdSeq = await nextSequenceValue(tx, 'crate');
   } else if (instance.createdSeq !== undefined) {
     throw new AppError('BAD_USER_INPUT', 'createdSeq is the creation order: it cannot be changed', {
@@ -35,6 +38,8 @@ export async function numberNewCrate({ instance, created, tx }: PreSaveArgs<'Cra
  * that stale warehouse is refreshed first.
  */
 export async function refreshNewestCrate(tx: TxClient, warehouseId: number, hops = 0): Promise<void> {
+  // Read, decide, write: under READ COMMITTED only a lock keeps another unit from deciding too.
+  await lockRows(tx, 'Warehouse', [warehouseId]);
   const warehouse = await tx.warehouse.findUnique({
     where: { id: warehouseId },
     select: { newestCrateId: true },

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Crate, DataLayer } from '../db/index.js';
+import { type Crate, type DataLayer, Prisma } from '../db/index.js';
 
 /** One page of one warehouse's crates, in id order (reversed for `last`/`before`). */
 export interface CratePageKey {
@@ -19,27 +19,16 @@ function cratePages(data: DataLayer) {
   return new DataLoader<CratePageKey, Crate[], string>(
     async (keys) => {
       const ids: number[] = [];
-      const params: unknown[] = [];
       const parts = keys.map((key) => {
-        params.push(key.warehouseId);
-        let where = '"warehouseId" = ?';
-        if (key.after !== null) {
-          where += ' AND "id" > ?';
-          params.push(key.after);
-        }
-        if (key.before !== null) {
-          where += ' AND "id" < ?';
-          params.push(key.before);
-        }
-        params.push(key.limit);
-        const order = key.inverted ? 'DESC' : 'ASC';
-        return `SELECT "id" FROM (SELECT "id" FROM "Crate" WHERE ${where} ORDER BY "id" ${order} LIMIT ?)`;
+        const conditions = [Prisma.sql`"warehouseId" = ${key.warehouseId}`];
+        if (key.after !== null) conditions.push(Prisma.sql`"id" > ${key.after}`);
+        if (key.before !== null) conditions.push(Prisma.sql`"id" < ${key.before}`);
+        const order = Prisma.raw(key.inverted ? 'DESC' : 'ASC');
+        return Prisma.sql`SELECT "id" FROM (SELECT "id" FROM "Crate" WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY "id" ${order} LIMIT ${key.limit}) AS "page"`;
       });
-      // A read: raw SQL here bypasses no signal. Parameters are bound, never interpolated.
-      const rows = await data.reader.$queryRawUnsafe<{ id: number | bigint }[]>(
-        parts.join(' UNION ALL '),
-        ...params,
-      );
+      // A read: raw SQL here bypasses no signal. Parameters are bound, never interpolated, and
+      // Prisma writes each engine's placeholders.
+      const rows = await data.reader.$queryRaw<{ id: number | bigint }[]>(Prisma.join(parts, ' UNION ALL '));
       ids.push(...rows.map((r) => Number(r.id)));
       const crates = await data.reader.crate.findMany({ where: { id: { in: ids } } });
       return keys.map((key) => {

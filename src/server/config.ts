@@ -111,6 +111,17 @@ function databaseOf(url: string, cwd: string): { kind: DatabaseKind; sqlitePath:
     return { kind: 'sqlite', sqlitePath: path.resolve(cwd, file) };
   }
   if (url.startsWith('postgresql://') || url.startsWith('postgres://')) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // reported below, without echoing a password
+    }
+    if (!parsed?.hostname || parsed.pathname.length < 2) {
+      throw new ConfigError(
+        'DATABASE_URL: a PostgreSQL URL needs a host and a database, e.g. postgresql://user:password@127.0.0.1:5432/signalyard',
+      );
+    }
     return { kind: 'postgresql', sqlitePath: null };
   }
   throw new ConfigError(

@@ -1,4 +1,4 @@
-import { migrateDeploy, openDatabase } from '../db/index.js';
+import { migrateDatabase, openDatabase } from '../db/index.js';
 import { Realtime } from '../realtime/index.js';
 import { registerReceivers } from '../receivers/index.js';
 import { ensureAdmin } from '../schema/auth.js';
@@ -15,10 +15,7 @@ const STOP_DEADLINE_MS = 8_000;
 async function main(logger: Logger) {
   const config = loadConfig();
   logger.level = config.logLevel;
-  if (config.databaseKind !== 'sqlite') {
-    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported by this build yet; use a file: URL');
-  }
-  await migrateDeploy(childEnv(config), config.sqlitePath);
+  await migrateDatabase(config, childEnv(config));
   registerReceivers();
   const logError = (message: string, error: unknown, requestId?: string) =>
     logger.error({ err: error, requestId }, message);

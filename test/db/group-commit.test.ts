@@ -1,3 +1,4 @@
+// SQLite only: about its group-commit writer and the SQLite fast path (their statements).
 /**
  * Group commit on SQLite (issue 9 item 3) and the fast path wired into the data layer: many
  * units waiting at once share one transaction, each in its own savepoint; a failing unit takes
@@ -8,14 +9,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, type Db, type EventRow } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { type Disconnect, preSave } from '../../src/signals/index.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { freshSqliteDatabase, type TestDatabase } from '../support/db.js';
 
 let t: TestDatabase;
 let db: Db;
 const published: EventRow[][] = [];
 const off: Disconnect[] = [];
 beforeAll(async () => {
-  t = await freshDatabase();
+  t = await freshSqliteDatabase();
   db = t.data.db;
   registerReceivers();
   t.data.onCommittedEvents((events) => published.push(events));
@@ -107,7 +108,7 @@ describe('the fast path is wired in', () => {
   });
 
   it('fastPath: false sends the same calls to Prisma', async () => {
-    const plain = await freshDatabase({ fastPath: false });
+    const plain = await freshSqliteDatabase({ fastPath: false });
     try {
       const w = await plain.data.db.warehouse.create({ data: { name: 'plain' } });
       plain.queries.length = 0;

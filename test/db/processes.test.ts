@@ -1,5 +1,6 @@
 /**
- * Several processes on one SQLite file: two data layers (two writer connections, as two
+ * SQLite only (about its file and write lock; PostgreSQL's concurrency has test/db/postgresql):
+ * several processes on one SQLite file: two data layers (two writer connections, as two
  * processes have) writing at once, and the migrate step beside a process holding the lock.
  */
 import fs from 'node:fs';
@@ -16,12 +17,12 @@ import {
   WriteLockTimeoutError,
 } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { freshSqliteDatabase, type TestDatabase } from '../support/db.js';
 
 let t: TestDatabase;
 let other: DataLayer;
 beforeAll(async () => {
-  t = await freshDatabase();
+  t = await freshSqliteDatabase();
   registerReceivers();
   other = await openDatabase(
     { databaseKind: 'sqlite', sqlitePath: t.file, databaseUrl: `file:${t.file}` },
@@ -33,7 +34,7 @@ afterAll(async () => {
   await t.close();
 });
 
-describe('two processes writing to one file', () => {
+describe('SQLite: two processes writing to one file', () => {
   it('read-then-write updates from both sides all succeed (the write lock is taken at BEGIN)', async () => {
     const w = await t.data.db.warehouse.create({ data: { name: 'shared' } });
     const crates = await t.data.db.crate.createManyAndReturn({
@@ -73,7 +74,7 @@ describe('two processes writing to one file', () => {
   });
 });
 
-describe('another process holding the write lock', () => {
+describe('SQLite: another process holding the write lock', () => {
   it('a write waits (retrying without blocking) while the lock is held briefly, and fails naming the cause past the bound', async () => {
     const layer = await openDatabase(
       { databaseKind: 'sqlite', sqlitePath: t.file, databaseUrl: `file:${t.file}` },

@@ -1,3 +1,4 @@
+// SQLite only: counts SQLite's statements (the fast path is SQLite's).
 /**
  * Reads a unit can skip (issue 9 item 4): a write's selection is cut from the row the write
  * returned unless a receiver wrote the row again; placeOrder reads its item once.
@@ -6,13 +7,13 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { type Disconnect, postSave } from '../../src/signals/index.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { freshSqliteDatabase, type TestDatabase } from '../support/db.js';
 
 let t: TestDatabase;
 let db: Db;
 const off: Disconnect[] = [];
 beforeAll(async () => {
-  t = await freshDatabase();
+  t = await freshSqliteDatabase();
   db = t.data.db;
   registerReceivers();
 });

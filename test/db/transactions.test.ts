@@ -15,7 +15,7 @@ import {
 } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { type Disconnect, postSave } from '../../src/signals/index.js';
-import { committed, freshDatabase, type TestDatabase } from '../support/db.js';
+import { committed, freshDatabase, freshSqliteDatabase, type TestDatabase } from '../support/db.js';
 
 let t: TestDatabase;
 let db: Db;
@@ -102,9 +102,19 @@ describe('savepoints: a failed write inside a transaction undoes exactly its own
   });
 });
 
-describe('no deadlock', () => {
+describe('SQLite (one writer): no deadlock', () => {
+  // About SQLite's single writer: on PostgreSQL the outside write takes a pooled connection of
+  // its own and simply succeeds, so there is nothing to detect there.
+  let s: TestDatabase;
+  let sdb: Db;
+  beforeAll(async () => {
+    s = await freshSqliteDatabase({ transactionTimeoutMs: 1_500, lockWaitMs: 300 });
+    sdb = s.data.db;
+  });
+  afterAll(() => s.close());
+
   it('a receiver awaiting a write made outside its transaction fails fast with a message saying to write through tx; later writes go on', async () => {
-    const w = await db.warehouse.create({ data: { name: 'deadlock' } });
+    const w = await sdb.warehouse.create({ data: { name: 'deadlock' } });
     // A job worker started at boot: its writes run in its own async context, not the receiver's.
     const jobs: Array<() => void> = [];
     const worker = setInterval(() => jobs.shift()?.(), 5);
@@ -115,28 +125,30 @@ describe('no deadlock', () => {
             if (!created || instance.name !== 'needs-a-job') return;
             await new Promise((resolve, reject) => {
               jobs.push(
-                () => void db.warehouse.create({ data: { name: 'from the job' } }).then(resolve, reject),
+                () => void sdb.warehouse.create({ data: { name: 'from the job' } }).then(resolve, reject),
               );
             });
           },
           { sender: 'Crate', dispatchUid: 'test.awaitsOutsideWork' },
         ),
       );
-      const error = await db.crate
+      const error = await sdb.crate
         .create({ data: { name: 'needs-a-job', warehouseId: w.id } })
         .catch((e) => e);
       expect(error).toBeInstanceOf(LockWaitTimeoutError);
       expect(String(error.message)).toMatch(/deadlock/);
       expect(String(error.message)).toMatch(/through the `tx`/);
-      expect(await db.crate.count({ where: { name: 'needs-a-job' } })).toBe(0);
+      expect(await sdb.crate.count({ where: { name: 'needs-a-job' } })).toBe(0);
       // the writer is free again
-      await db.crate.create({ data: { name: 'after', warehouseId: w.id } });
-      expect(await db.crate.count({ where: { name: 'after' } })).toBe(1);
+      await sdb.crate.create({ data: { name: 'after', warehouseId: w.id } });
+      expect(await sdb.crate.count({ where: { name: 'after' } })).toBe(1);
     } finally {
       clearInterval(worker);
     }
   });
+});
 
+describe('no deadlock', () => {
   it('a transaction past its timeout is rolled back, releases the writer and fails its caller; its client is closed', async () => {
     const w = await db.warehouse.create({ data: { name: 'slow' } });
     let stale: TxClient | undefined;

@@ -1,3 +1,4 @@
+// SQLite only: about its group-commit writer (batches in one transaction).
 /**
  * Group commit seen through GraphQL: 200 createCrate requests at once, a test-only pre_save
  * receiver refusing every 10th by name. Each mutation is a unit (a savepoint of a shared SQLite
@@ -13,7 +14,7 @@ let t: TestApp;
 let staff: string;
 let off: Disconnect;
 beforeAll(async () => {
-  ({ t, staff } = await staffApp());
+  ({ t, staff } = await staffApp({ sqlite: true }));
   off = preSave.connect(
     function refuseEveryTenth({ instance }) {
       const n = Number(/^CR-(\d+)$/.exec(String(instance.name))?.[1]);

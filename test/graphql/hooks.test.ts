@@ -27,7 +27,7 @@ const log: string[] = [];
 const off: Disconnect[] = [];
 /** Whether the row is visible to another connection (committed), by name. */
 const visible = (name: string) =>
-  committed(db.file, 'SELECT count(*) FROM Warehouse WHERE name = ?', name) === 1
+  committed(db.file, 'SELECT count(*) FROM "Warehouse" WHERE name = ?', name) === 1
     ? 'committed'
     : 'uncommitted';
 
@@ -189,7 +189,7 @@ describe('unit-of-work hooks', () => {
       'postSave FAIL-AFTER',
       'after FAIL-AFTER uncommitted',
     ]);
-    expect(committed(db.file, 'SELECT count(*) FROM Warehouse')).toBe(0);
+    expect(committed(db.file, 'SELECT count(*) FROM "Warehouse"')).toBe(0);
   });
 
   it('lists the per-field hooks on the built schema; a hook for an unknown field is refused at connect', () => {

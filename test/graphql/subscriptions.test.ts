@@ -109,10 +109,7 @@ describe('the event log tailer', () => {
   it('publishes what another process commits to the same file, interleaved with local commits, in cursor order', async () => {
     const { app, staff, warehouse } = await setup();
     // Another process (a seed script, a second server): its own data layer on the same file.
-    const other = await openDatabase(
-      { databaseKind: 'sqlite', sqlitePath: app.file, databaseUrl: `file:${app.file}` },
-      { logError: () => {} },
-    );
+    const other = await openDatabase(app.config, { logError: () => {} });
     try {
       const before = app.realtime.bus.subscriberCount;
       const stream = await sse(app, CRATES, staff);

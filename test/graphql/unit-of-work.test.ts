@@ -11,6 +11,9 @@ import { staffApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
 let staff: string;
+/** A unit's first statement and a model's table, as Prisma on SQLite (`main`.`Crate`), on PostgreSQL ("public"."Crate") or the fast path ("Crate") spell them. */
+const BEGIN = /^BEGIN( IMMEDIATE)?$/;
+const table = (model: string) => `([\`"](main|public)[\`"]\\.)?[\`"]${model}[\`"]`;
 let warehouseId: string;
 const off: Disconnect[] = [];
 beforeAll(async () => {
@@ -74,10 +77,10 @@ describe('a mutation is one unit of work', () => {
   it("createCrate's warehouse check reads inside the unit, on the writer, before the insert", async () => {
     t.queries.length = 0;
     expect((await createCrate('CR-checked')).errors).toBeUndefined();
-    const q = t.queries.filter((s) => !/AuthToken|`User`/.test(s));
-    const begin = q.indexOf('BEGIN IMMEDIATE');
-    const check = q.findIndex((s) => /^SELECT .*FROM (`main`\.`Warehouse`|"Warehouse") WHERE/.test(s));
-    const insert = q.findIndex((s) => /^INSERT INTO (`main`\.`Crate`|"Crate")/.test(s));
+    const q = t.queries.filter((s) => !/AuthToken|[`"]User[`"]/.test(s));
+    const begin = q.findIndex((s) => BEGIN.test(s));
+    const check = q.findIndex((s) => new RegExp(`^SELECT .*FROM ${table('Warehouse')} WHERE`).test(s));
+    const insert = q.findIndex((s) => new RegExp(`^INSERT INTO ${table('Crate')}`).test(s));
     const commit = q.indexOf('COMMIT');
     expect({ begin: begin >= 0, checkAfterBegin: check > begin, insertAfterCheck: insert > check }).toEqual({
       begin: true,
@@ -108,13 +111,13 @@ describe('a mutation is one unit of work', () => {
       { name: 'CR-move-2', warehouse: { name: 'Move Target' } },
     ]);
     const q = t.queries;
-    const update = q.findIndex((s) => /^UPDATE (`main`\.`Crate`|"Crate")/.test(s));
+    const update = q.findIndex((s) => new RegExp(`^UPDATE ${table('Crate')}`).test(s));
     const readBack = q.findIndex(
-      (s, i) => i > update && /^SELECT .*FROM (`main`\.`Crate`|"Crate") WHERE/.test(s),
+      (s, i) => i > update && new RegExp(`^SELECT .*FROM ${table('Crate')} WHERE`).test(s),
     );
     const commit = q.indexOf('COMMIT');
-    expect(q.filter((s) => s === 'BEGIN IMMEDIATE')).toHaveLength(1);
-    expect(update).toBeGreaterThan(q.indexOf('BEGIN IMMEDIATE'));
+    expect(q.filter((s) => BEGIN.test(s))).toHaveLength(1);
+    expect(update).toBeGreaterThan(q.findIndex((s) => BEGIN.test(s)));
     expect(readBack).toBeGreaterThan(update);
     expect(commit).toBeGreaterThan(readBack);
   });

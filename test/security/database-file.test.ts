@@ -1,5 +1,5 @@
 /**
- * The database folder deleted (here: moved away) while the server runs: /health answers 503 and
+ * SQLite only (about its file). The database folder deleted (here: moved away) while the server runs: /health answers 503 and
  * writes are refused, also one that was running when the file went, until the folder is back.
  */
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ let staff: string;
 let folder: string;
 let away: string;
 beforeAll(async () => {
-  ({ t, staff } = await staffApp());
+  ({ t, staff } = await staffApp({ sqlite: true }));
   folder = path.dirname(t.file);
   away = `${folder}-away`;
 });
@@ -25,7 +25,7 @@ afterAll(async () => {
 const CREATE = 'mutation($n: String!) { createWarehouse(input: { name: $n }) { id } }';
 const count = () => t.data.reader.warehouse.count();
 
-it('while the folder is gone: /health 503 naming the database, mutations SERVICE_UNAVAILABLE, nothing written', async () => {
+it('SQLite: while the folder is gone: /health 503 naming the database, mutations SERVICE_UNAVAILABLE, nothing written', async () => {
   const before = await count();
   fs.renameSync(folder, away);
   const health = await t.app.fetch('http://yoga/health');
@@ -51,7 +51,7 @@ it('back in place: /health 200 and writes are acknowledged again', async () => {
   expect(r.data?.createWarehouse.id).toBeTruthy();
 });
 
-it('a write during which the folder disappears is not acknowledged', async () => {
+it('SQLite: a write during which the folder disappears is not acknowledged', async () => {
   // a real receiver, on the real write path, moves the folder away mid-write
   const disconnect = postSave.connect(
     () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type DataLayer, openDatabase } from '../../src/db/index.js';
 import { Realtime } from '../../src/realtime/index.js';
 import { issueToken } from '../../src/schema/auth.js';
@@ -74,11 +74,7 @@ describe('rate limits live in the database', () => {
   beforeAll(async () => {
     a = await testApp({ app: { limits } });
     // a second server on the same SQLite file: its own data layer, connections and limiter
-    otherData = await openDatabase({
-      databaseKind: 'sqlite',
-      sqlitePath: a.file,
-      databaseUrl: `file:${a.file}`,
-    });
+    otherData = await openDatabase(a.config);
     other = createApp({
       data: otherData,
       realtime: new Realtime(otherData, { retentionMs: 3_600_000 }),
@@ -118,7 +114,10 @@ describe('rate limits live in the database', () => {
     expect(rows[0]?.points).toBe(4);
   });
 
-  it('the counters are written in units of their own: no write transaction is open across the password check', async () => {
+  it('SQLite (one writer): the counters are written in units of their own: no write transaction is open across the password check', async () => {
+    // The statements are SQLite's and the point is its one writer: a SQLite app of its own.
+    const a = await testApp({ sqlite: true, app: { limits } });
+    onTestFinished(() => a.close());
     await a.customer('patient');
     a.queries.length = 0;
     const r = await a.gql<{ logIn: { token: string } }>(

@@ -2,7 +2,7 @@ import { Realtime } from '../../src/realtime/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { ensureAdmin } from '../../src/schema/auth.js';
 import { type App, type AppDeps, createApp } from '../../src/server/yoga.js';
-import { freshDatabase, type TestDatabase } from './db.js';
+import { freshDatabase, freshSqliteDatabase, type TestDatabase } from './db.js';
 
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
@@ -26,16 +26,18 @@ export interface TestApp extends TestDatabase {
   staff(): Promise<{ token: string; id: string }>;
 }
 
-/** The real yoga app on a fresh SQLite file, called through `yoga.fetch` (no network). */
+/** The real yoga app on a fresh database (see freshDatabase), called through `yoga.fetch` (no network). */
 export async function testApp(
   options: {
     retentionMs?: number;
     subscriberCapacity?: number;
     sessionCheckMs?: number;
     app?: Partial<AppDeps>;
+    /** A SQLite file whatever TEST_DATABASE_URL says (tests about SQLite itself). */
+    sqlite?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const db = await freshDatabase();
+  const db = options.sqlite ? await freshSqliteDatabase() : await freshDatabase();
   registerReceivers();
   const masked: unknown[] = [];
   const realtime = new Realtime(db.data, {
@@ -50,7 +52,7 @@ export async function testApp(
     realtime,
     tokenTtlMs: 3_600_000,
     logError: (_m, e) => masked.push(e),
-    databaseFile: db.file,
+    databaseFile: db.kind === 'sqlite' ? db.file : null,
     ...options.app,
   });
 

@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { migratePostgres } from '../../src/db/dialects/postgresql/index.js';
 import { migrateDeploy } from '../../src/db/migrate.js';
 import { buildWhatIsStale } from './build.js';
+import { createDatabase, databaseUrl, dropDatabase, pgAdminUrl } from './pg.js';
 
 /**
- * Migrates one template SQLite file for the whole run; each test copies it (migrating takes ~1 s).
+ * Migrates one template for the whole run: a SQLite file each test copies (migrating takes ~1 s),
+ * and with TEST_DATABASE_URL a PostgreSQL template database each test's database is created from.
  * Brings dist/ up to date with the sources first: `npm start` and the pages are served from it.
  */
 export default async function setup(project: TestProject) {
@@ -15,11 +18,22 @@ export default async function setup(project: TestProject) {
   const template = path.join(dir, 'template.db');
   await migrateDeploy({ ...process.env, DATABASE_URL: `file:${template}` });
   project.provide('templateDb', template);
-  return () => fs.rmSync(dir, { recursive: true, force: true });
+  let pgTemplate: string | null = null;
+  if (pgAdminUrl) {
+    pgTemplate = await createDatabase(pgAdminUrl, null, 'sy_template');
+    await migratePostgres(databaseUrl(pgAdminUrl, pgTemplate));
+  }
+  project.provide('pgTemplate', pgTemplate);
+  return async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (pgAdminUrl && pgTemplate) await dropDatabase(pgAdminUrl, pgTemplate);
+  };
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDb: string;
+    /** The migrated PostgreSQL template database, when TEST_DATABASE_URL is set. */
+    pgTemplate: string | null;
   }
 }

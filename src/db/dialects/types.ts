@@ -3,8 +3,8 @@ import type { Event, Prisma, PrismaClient } from '../../generated/prisma/client.
 /**
  * What differs between database engines, behind one interface, so the write pipeline above it is
  * the same code everywhere. SQLite (./sqlite) runs every unit of work on one writer connection
- * with group commit; PostgreSQL (later) runs each unit in a pooled interactive transaction and
- * retries serialization failures. Neither the pipeline nor the frames contain engine SQL.
+ * with group commit; PostgreSQL (./postgresql) runs each unit in a pooled interactive transaction
+ * and retries serialization failures and deadlocks. Neither the pipeline nor the frames contain engine SQL.
  */
 
 export type EventRow = Event;
@@ -78,6 +78,19 @@ export interface Dialect {
   logBounds(): Promise<{ oldest: number; newest: number } | null>;
   /** Deletes events older than `ageMs` by the database clock, always keeping the newest one. */
   pruneLog(ageMs: number): Promise<number>;
+
+  /**
+   * Locks rows of `model` by id until the unit ends, so what the pipeline read before a write is
+   * still true when it writes (PostgreSQL: SELECT ... FOR UPDATE under READ COMMITTED). Absent
+   * where a unit already excludes every other writer (SQLite's one writer).
+   */
+  lockRows?(conn: UnitConnection, model: string, ids: readonly number[]): Promise<void>;
+  /**
+   * Gives every committed, not yet numbered event its cursor now. Where events are numbered after
+   * commit (PostgreSQL's sequencer) this also runs after each commit and on a poll; absent where
+   * the id given at insert already is the commit order (SQLite).
+   */
+  sequence?(): Promise<void>;
 
   /** Waits for the units already queued, then closes every connection. */
   close(): Promise<void>;

@@ -18,6 +18,11 @@ export class UnitGuard {
     return this.#closed === null;
   }
 
+  /** Calls started and not yet finished. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   async track<T>(call: () => PromiseLike<T> | T): Promise<T> {
     this.check();
     this.#inFlight += 1;

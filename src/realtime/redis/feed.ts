@@ -44,6 +44,15 @@ export class RedisFeed implements EventFeed {
   #loop: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  /**
+   * Settles when stop() is called. The read loop races its XREAD against it: ioredis does not
+   * reject a command queued while the connection waits to reconnect when disconnect() comes then,
+   * so without the race a stop during a Redis outage would wait forever.
+   */
+  #stop: () => void = () => {};
+  readonly #stopping = new Promise<null>((resolve) => {
+    this.#stop = () => resolve(null);
+  });
 
   constructor(
     private readonly data: DataLayer,
@@ -120,15 +129,11 @@ export class RedisFeed implements EventFeed {
       let reply: [string, [string, string[]][]][] | null;
       try {
         const from = laterId(this.#readFrom, `${this.#last ?? 0}-0`);
-        reply = await this.#redis.blocking.xread(
-          'COUNT',
-          PAGE,
-          'BLOCK',
-          BLOCK_MS,
-          'STREAMS',
-          this.#keys.stream,
-          from,
-        );
+        reply = await Promise.race([
+          this.#redis.blocking.xread('COUNT', PAGE, 'BLOCK', BLOCK_MS, 'STREAMS', this.#keys.stream, from),
+          this.#stopping,
+        ]);
+        if (this.#stopped) return;
       } catch (error) {
         if (this.#stopped) return;
         this.#failed('stream read', error);
@@ -206,6 +211,7 @@ export class RedisFeed implements EventFeed {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stop();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#relay.release().catch(() => {});

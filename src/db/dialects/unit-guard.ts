@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { TransactionClosedError, TransactionTimeoutError } from './errors.js';
 
 /**
  * The open/closed state of one unit of work and its calls in flight. Every call through the
@@ -79,3 +80,68 @@ export function guardedPrisma(prisma: PrismaClient, guard: UnitGuard): PrismaCli
     },
   }) as unknown as PrismaClient;
 }
+
+const TIMED_OUT = Symbol('timed out');
+
+export type UnitOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export interface BoundedOutcome<T> {
+  outcome: UnitOutcome<T>;
+  /** The deadline passed first: `outcome.error` is the TransactionTimeoutError, the guard is closed. */
+  timedOut: boolean;
+  /** Calls the work started and did not await were still running when it returned. */
+  straggling: boolean;
+}
+
+/**
+ * Runs one unit's work against its deadline, on either dialect. Past `timeoutMs` the guard closes
+ * with a TransactionTimeoutError, so the unit's later calls fail, and that error is the outcome
+ * (calls in flight may still be running: the caller decides whether to wait before rolling back).
+ * Otherwise the guard closes once the work has settled and this waits for the calls the work
+ * started without awaiting: they still run inside the transaction.
+ */
+export async function runWithinDeadline<T>(
+  guard: UnitGuard,
+  work: () => Promise<T>,
+  timeoutMs: number,
+): Promise<BoundedOutcome<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+  });
+  const settled: Promise<UnitOutcome<T>> = Promise.resolve()
+    .then(work)
+    .then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  try {
+    const first = await Promise.race([settled, timeout]);
+    if (first === TIMED_OUT) {
+      const error = new TransactionTimeoutError(
+        `The transaction ran longer than ${timeoutMs} ms and was rolled back. ` +
+          'Keep slow work (HTTP calls, mail) out of transactions: run it in onCommit, or raise ' +
+          'transactionTimeoutMs if the work really needs it.',
+      );
+      guard.close(error);
+      return { outcome: { ok: false, error }, timedOut: true, straggling: guard.inFlight > 0 };
+    }
+    const straggling = guard.inFlight > 0;
+    guard.close(
+      new TransactionClosedError(
+        'This transaction has already finished: its client can no longer write in it',
+      ),
+    );
+    await guard.settled();
+    return { outcome: first, timedOut: false, straggling };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a unit that returned with a write still running is told (its savepoint or transaction is rolled back). */
+export const stragglingWriteError = () =>
+  new TransactionClosedError(
+    'A write was still running when its transaction function returned, and was rolled back ' +
+      'with it: await every write made in a transaction',
+  );

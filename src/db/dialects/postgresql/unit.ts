@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PrismaClient } from '../../../generated/prisma/client.js';
 import type { PrismaClient as PgPrismaClient } from '../../../generated/prisma-pg/client.js';
-import { TransactionClosedError, TransactionTimeoutError } from '../errors.js';
 import type { EventRow, Savepoint, UnitConnection, UnitOptions } from '../types.js';
-import { guardedPrisma, UnitGuard } from '../unit-guard.js';
+import { guardedPrisma, runWithinDeadline, stragglingWriteError, UnitGuard } from '../unit-guard.js';
 import { sqlState } from './pool.js';
 
 /** Prisma's interactive-transaction client, as `$transaction(fn)` hands it over. */
@@ -67,7 +66,6 @@ export interface PgUnitOptions {
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
-const TIMED_OUT = Symbol('timed out');
 
 /** The failure PostgreSQL reports when a unit lost a race it may simply run again. */
 export function isRetryable(error: unknown): boolean {
@@ -126,44 +124,8 @@ async function runBounded<T>(
   fn: (conn: UnitConnection) => Promise<T>,
   timeoutMs: number,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-  });
-  const work = Promise.resolve()
-    .then(() => fn(conn))
-    .then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-  try {
-    const first = await Promise.race([work, timeout]);
-    if (first === TIMED_OUT) {
-      const error = new TransactionTimeoutError(
-        `The transaction ran longer than ${timeoutMs} ms and was rolled back. ` +
-          'Keep slow work (HTTP calls, mail) out of transactions: run it in onCommit, or raise ' +
-          'transactionTimeoutMs if the work really needs it.',
-      );
-      conn.guard.close(error);
-      throw error;
-    }
-    const straggling = conn.guard.inFlight > 0;
-    conn.guard.close(
-      new TransactionClosedError(
-        'This transaction has already finished: its client can no longer write in it',
-      ),
-    );
-    // A call the unit started but did not await still runs inside it: let it end first.
-    await conn.guard.settled();
-    if (!first.ok) throw first.error;
-    if (straggling) {
-      throw new TransactionClosedError(
-        'A write was still running when its transaction function returned, and was rolled back ' +
-          'with it: await every write made in a transaction',
-      );
-    }
-    return first.value;
-  } finally {
-    clearTimeout(timer);
-  }
+  const { outcome, timedOut, straggling } = await runWithinDeadline(conn.guard, () => fn(conn), timeoutMs);
+  if (!outcome.ok) throw outcome.error; // the rollback of $transaction follows
+  if (straggling && !timedOut) throw stragglingWriteError();
+  return outcome.value;
 }

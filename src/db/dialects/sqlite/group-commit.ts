@@ -1,8 +1,14 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { PrismaClient } from '../../../generated/prisma/client.js';
-import { LockWaitTimeoutError, TransactionClosedError, TransactionTimeoutError } from '../errors.js';
+import { LockWaitTimeoutError } from '../errors.js';
 import type { Savepoint, UnitConnection, UnitOptions } from '../types.js';
-import { guardedPrisma, UnitGuard } from '../unit-guard.js';
+import {
+  guardedPrisma,
+  runWithinDeadline,
+  stragglingWriteError,
+  UnitGuard,
+  type UnitOutcome,
+} from '../unit-guard.js';
 import type { SqliteConnection } from './connection.js';
 
 export interface GroupCommitOptions {
@@ -55,8 +61,7 @@ class SqliteUnitConnection implements UnitConnection {
   }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-const TIMED_OUT = Symbol('timed out');
+type Outcome = UnitOutcome<unknown>;
 
 /**
  * The single writer of a SQLite file, with group commit. Units of work queue here; the writer
@@ -184,51 +189,26 @@ export class GroupCommitWriter {
       const error = this.#stalledError();
       if (error) for (const queued of this.#queue.splice(0)) queued.reject(error);
     }, this.options.lockWaitMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), pending.options.timeoutMs);
-    });
-    const work: Promise<Outcome> = Promise.resolve()
-      .then(() => pending.run(conn))
-      .then(
-        (value) => ({ ok: true as const, value }),
-        (error: unknown) => ({ ok: false as const, error }),
-      );
     try {
-      const first = await Promise.race([work, timeout]);
-      if (first === TIMED_OUT) {
-        const error = new TransactionTimeoutError(
-          `The transaction ran longer than ${pending.options.timeoutMs} ms and was rolled back. ` +
-            'Keep slow work (HTTP calls, mail) out of transactions: run it in onCommit, or raise ' +
-            'transactionTimeoutMs if the work really needs it.',
-        );
-        guard.close(error);
+      const { outcome, timedOut } = await runWithinDeadline(
+        guard,
+        () => pending.run(conn),
+        pending.options.timeoutMs,
+      );
+      if (timedOut) {
+        // Calls in flight still run on this connection: let them end before rolling back.
         await guard.settled();
         this.connection.rollbackTo(savepoint);
-        return { ok: false, error };
+        return outcome;
       }
-      guard.close(
-        new TransactionClosedError(
-          'This transaction has already finished: its client can no longer write in it',
-        ),
-      );
-      // A call the unit started but did not await still runs inside it.
-      await guard.settled();
       if (this.connection.topSavepoint !== savepoint) {
         this.connection.rollbackTo(savepoint);
-        return {
-          ok: false,
-          error: new TransactionClosedError(
-            'A write was still running when its transaction function returned, and was rolled back ' +
-              'with it: await every write made in a transaction',
-          ),
-        };
+        return { ok: false, error: stragglingWriteError() };
       }
-      if (first.ok) this.connection.release(savepoint);
+      if (outcome.ok) this.connection.release(savepoint);
       else this.connection.rollbackTo(savepoint);
-      return first;
+      return outcome;
     } finally {
-      clearTimeout(timer);
       clearTimeout(lockWait);
       this.#current = null;
     }

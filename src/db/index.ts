@@ -50,7 +50,12 @@ export interface OpenOptions {
   logError?: (message: string, error: unknown) => void;
   /** Longest a transaction may run (default 15 s). */
   transactionTimeoutMs?: number;
-  /** A write waiting behind a transaction that has run this long fails fast (default 5 s). */
+  /**
+   * SQLite: a write waiting behind a transaction that has run this long fails fast with
+   * `LockWaitTimeoutError` (SERVICE_UNAVAILABLE, retryable), when that transaction may run longer
+   * still (default: the transaction timeout, so only units allowed longer, like the event-log
+   * prune, are not waited for; a smaller value finds deadlocks sooner).
+   */
   lockWaitMs?: number;
   /** How long a write retries while another process holds the SQLite write lock (default 10 s). */
   busyTimeoutMs?: number;
@@ -135,7 +140,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   const dialect = createSqliteDialect({
     file: config.sqlitePath,
     onQuery: options.onQuery,
-    lockWaitMs: options.lockWaitMs,
+    lockWaitMs: options.lockWaitMs ?? transactionTimeoutMs,
     busyTimeoutMs: options.busyTimeoutMs,
     fastPath: options.fastPath,
     logError,

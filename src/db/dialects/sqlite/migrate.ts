@@ -106,7 +106,7 @@ async function whileBusy<T>(
       const waited = Date.now() - started;
       if (waited >= bound) {
         throw new MigrationError(
-          `${what()}: another process kept the write lock for ${waited} ms (SQLITE_BUSY), so nothing was applied. ` +
+          `${what()} not applied: another process kept the write lock for ${waited} ms (SQLITE_BUSY). ` +
             'A long transaction or a stuck process is writing to this file: start again once it is done.',
           { cause: error },
         );

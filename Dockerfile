@@ -22,7 +22,7 @@ RUN npm ci --no-audit --no-fund \
 FROM node:20.19-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 WORKDIR /app
-# migrations are applied at start by the Prisma CLI: it reads prisma.config.ts and prisma/
+# migrations are applied at start from prisma/ (by our migrator); prisma.config.ts serves the Prisma CLI (migrate status)
 COPY --from=build /app/package.json /app/prisma.config.ts ./
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/node_modules ./node_modules

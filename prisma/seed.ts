@@ -3,13 +3,13 @@
  * set by them, not here). Safe to run twice: it adds nothing that is already there.
  */
 import { randomBytes } from 'node:crypto';
-import { migrateDeploy, openDatabase } from '../src/db/index.js';
+import { migrateDatabase, openDatabase } from '../src/db/index.js';
 import { registerReceivers } from '../src/receivers/index.js';
 import { hashPassword } from '../src/schema/auth.js';
-import { childEnv, loadConfig } from '../src/server/config.js';
+import { loadConfig } from '../src/server/config.js';
 
 const config = loadConfig();
-await migrateDeploy(childEnv(config), config.sqlitePath);
+await migrateDatabase(config);
 registerReceivers();
 const data = await openDatabase(config);
 const { db } = data;

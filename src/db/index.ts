@@ -2,7 +2,8 @@ import type { Config } from '../server/config.js';
 import { DataLayer } from './data-layer.js';
 import { createPostgresDialect, migratePostgres } from './dialects/postgresql/index.js';
 import { createSqliteDialect } from './dialects/sqlite/index.js';
-import { MigrationLockedError, migrateDeploy, pendingMigrations } from './migrate.js';
+import { migrateSqlite, pendingSqliteMigrations } from './dialects/sqlite/migrate.js';
+import { MigrationError } from './migrate.js';
 
 export type { Crate, Notification, PrismaClient, User } from '../generated/prisma/client.js';
 export { Prisma } from '../generated/prisma/client.js';
@@ -24,7 +25,24 @@ export { MODELS, type ModelName } from './models.js';
 export { audienceOf, EVENT_MODELS, type EventKind, type EventRow } from './outbox.js';
 export type {} from './signal-types.js';
 export { captureSignals, muteSignals } from './testing.js';
-export { MigrationLockedError, migrateDeploy, migratePostgres, pendingMigrations };
+export { MigrationError, migratePostgres, migrateSqlite, pendingSqliteMigrations };
+
+/**
+ * The name this had when `prisma migrate deploy` applied SQLite migrations; bench/support.ts
+ * still calls it. Same as `migrateSqlite(sqlitePath)`; the environment is not used any more.
+ */
+export async function migrateDeploy(
+  _env: Record<string, string | undefined>,
+  sqlitePath: string,
+): Promise<string> {
+  return appliedLine((await migrateSqlite(sqlitePath)).applied);
+}
+
+function appliedLine(applied: string[]): string {
+  return applied.length === 0
+    ? 'No pending migrations to apply.'
+    : `Applied migrations: ${applied.join(', ')}`;
+}
 
 export interface OpenOptions {
   /** Called with every SQL statement, and the connection it ran on (tests count them). */
@@ -32,7 +50,12 @@ export interface OpenOptions {
   logError?: (message: string, error: unknown) => void;
   /** Longest a transaction may run (default 15 s). */
   transactionTimeoutMs?: number;
-  /** A write waiting behind a transaction that has run this long fails fast (default 5 s). */
+  /**
+   * SQLite: a write waiting behind a transaction that has run this long fails fast with
+   * `LockWaitTimeoutError` (SERVICE_UNAVAILABLE, retryable), when that transaction may run longer
+   * still (default: the transaction timeout, so only units allowed longer, like the event-log
+   * prune, are not waited for; a smaller value finds deadlocks sooner).
+   */
   lockWaitMs?: number;
   /** How long a write retries while another process holds the SQLite write lock (default 10 s). */
   busyTimeoutMs?: number;
@@ -66,25 +89,28 @@ function unreachable(url: string, error: unknown): Error {
 }
 
 /**
- * Applies pending migrations: SQLite through `prisma migrate deploy`, PostgreSQL through our own
- * migrator (prisma/postgresql/migrations, under an advisory lock: several instances starting at
- * once migrate once). Resolves with a line for the log.
+ * Applies pending migrations with our own migrators, which keep `_prisma_migrations` as Prisma
+ * does: SQLite (prisma/migrations) under `BEGIN IMMEDIATE`, beside any server that has the file
+ * open; PostgreSQL (prisma/postgresql/migrations) under an advisory lock. Either way several
+ * processes starting at once migrate once. `onLockWait` hears when a SQLite migration waits for
+ * the write lock another process holds. Resolves with a line for the log.
  */
 export async function migrateDatabase(
   config: DatabaseConfig,
-  env: Record<string, string | undefined>,
+  options: { onLockWait?: (what: string) => void } = {},
 ): Promise<string> {
-  if (config.databaseKind === 'sqlite') return migrateDeploy(env, config.sqlitePath);
+  if (config.databaseKind === 'sqlite') {
+    if (config.sqlitePath === null) throw new Error('DATABASE_URL: a file: URL needs a path');
+    return appliedLine((await migrateSqlite(config.sqlitePath, options)).applied);
+  }
   let applied: string[];
   try {
     ({ applied } = await migratePostgres(config.databaseUrl));
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith('migration ')) throw error;
+    if (error instanceof MigrationError) throw error;
     throw unreachable(config.databaseUrl, error);
   }
-  return applied.length === 0
-    ? 'No pending migrations to apply.'
-    : `Applied migrations: ${applied.join(', ')}`;
+  return appliedLine(applied);
 }
 
 /**
@@ -114,7 +140,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   const dialect = createSqliteDialect({
     file: config.sqlitePath,
     onQuery: options.onQuery,
-    lockWaitMs: options.lockWaitMs,
+    lockWaitMs: options.lockWaitMs ?? transactionTimeoutMs,
     busyTimeoutMs: options.busyTimeoutMs,
     fastPath: options.fastPath,
     logError,

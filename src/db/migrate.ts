@@ -1,108 +1,106 @@
-import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const migrationsDir = path.join(root, 'prisma', 'migrations');
 
 /**
- * The migrations of prisma/migrations not yet applied to the SQLite file, read without taking
- * any lock (a server may be writing to it).
+ * What both migrators (src/db/dialects/sqlite/migrate.ts, src/db/dialects/postgresql/migrate.ts)
+ * share: reading a migrations folder and deciding, from `_prisma_migrations`, what is left to
+ * apply, with Prisma's rules, so `prisma migrate status` and our history agree.
  */
-export function pendingMigrations(sqlitePath: string): string[] {
-  const all = fs
-    .readdirSync(migrationsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
+
+export interface MigrationFile {
+  /** The folder's name: `<timestamp>_<name>`. */
+  name: string;
+  sql: string;
+  /** What Prisma stores: the SHA-256 (hex) of migration.sql as it is on disk. */
+  checksum: string;
+}
+
+/** One `_prisma_migrations` row, the columns the plan needs. */
+export interface HistoryRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: unknown;
+  rolled_back_at: unknown;
+}
+
+/** A migration that cannot be applied, or must not be: its message names it and says what to do. */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+export function checksumOf(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex');
+}
+
+/**
+ * The migrations of a folder, sorted by the full folder name as Prisma sorts them (two folders
+ * may share a timestamp: `20261201220000_hardening` runs before `20261201220000_write_path`).
+ * A folder without migration.sql is refused, as Prisma refuses it (P3015).
+ */
+export function readMigrations(dir: string): MigrationFile[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
     .map((entry) => entry.name)
-    .sort();
-  if (!fs.existsSync(sqlitePath)) return all;
-  const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
-  try {
-    const table = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'")
-      .get();
-    if (!table) return all;
-    const applied = new Set(
-      db
-        .prepare(
-          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-        )
-        .pluck()
-        .all() as string[],
-    );
-    return all.filter((name) => !applied.has(name));
-  } finally {
-    db.close();
-  }
-}
-
-function runCli(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'migrate', 'deploy'], { cwd: root, env });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((name) => {
+      const file = path.join(dir, name, 'migration.sql');
+      if (!fs.existsSync(file)) {
+        throw new MigrationError(
+          `migration ${name} has no migration.sql (${file}): restore it or delete the folder`,
+        );
+      }
+      const sql = fs.readFileSync(file, 'utf8');
+      return { name, sql, checksum: checksumOf(sql) };
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-/** The CLI's way of saying another connection held the lock (its adapter maps SQLITE_BUSY so). */
-const LOCKED = /SocketTimeout|database is locked|SQLITE_BUSY/;
-
-/**
- * Why a locked-out CLI keeps failing: Prisma's schema engine sets `locking_mode=EXCLUSIVE`, which
- * on a WAL database needs every other connection closed, so no retry succeeds while a server (or
- * a seed) has the file open. Only pending migrations run the CLI; without them start-up skips it.
- */
-export class MigrationLockedError extends Error {
-  override name = 'MigrationLockedError';
-  constructor(pending: string[]) {
-    super(
-      `prisma migrate deploy could not lock the database: ${pending.length} migration(s) pending ` +
-        `(${pending.join(', ')}) and another process has the file open (a running server or seed). ` +
-        'Prisma applies migrations only with the file to itself: stop the other process, start this ' +
-        'one (it migrates), then start the others again.',
-    );
-  }
 }
 
 /**
- * Applies pending migrations with `prisma migrate deploy` (offline: the CLI reaches the database
- * through the driver adapter of prisma.config.ts). With a SQLite path, nothing pending means no
- * CLI at all, so a second process beside a running server starts cleanly; when the database is
- * locked by another process the CLI is retried a few times (a process that is exiting lets go),
- * then fails with MigrationLockedError saying what to do. Resolves with the CLI's output.
+ * The migrations still to apply, in order. A migration counts as applied when a row of it is
+ * finished and not rolled back (a rolled-back one runs again, as with Prisma). Refused: a row
+ * that started and never finished nor was rolled back (Prisma's P3009: the database may hold part
+ * of it), and an applied migration whose file changed since (the database is not what the folder
+ * says). Rows of migrations the folder does not have are left alone.
  */
-export async function migrateDeploy(
-  env: Record<string, string | undefined>,
-  sqlitePath?: string | null,
-  attempts = 5,
-): Promise<string> {
-  let pending: string[] = [];
-  if (sqlitePath) {
-    // SQLite creates the file, not its folder.
-    fs.mkdirSync(path.dirname(sqlitePath), { recursive: true });
-    pending = pendingMigrations(sqlitePath);
-    if (pending.length === 0) return 'No pending migrations to apply.';
-  }
-  for (let attempt = 1; ; attempt++) {
-    const { code, output } = await runCli(env);
-    if (code === 0) return output;
-    const locked = LOCKED.test(output);
-    if (locked && attempt >= attempts && sqlitePath) throw new MigrationLockedError(pending);
-    if (attempt >= attempts || !locked) {
-      throw new Error(`prisma migrate deploy failed (exit ${code}):\n${output.trim()}`);
+export function planMigrations(
+  local: readonly MigrationFile[],
+  history: readonly HistoryRow[],
+): MigrationFile[] {
+  const applied = new Map<string, string>();
+  for (const row of history) {
+    if (row.rolled_back_at != null) continue;
+    if (row.finished_at == null) {
+      throw new MigrationError(
+        `migration ${row.migration_name} is marked as failed in _prisma_migrations (started, never finished): ` +
+          'the database may hold part of it. Repair the database, then run ' +
+          `\`npx prisma migrate resolve --rolled-back ${row.migration_name}\` (or --applied) and start again.`,
+      );
     }
-    await sleep(250 * 2 ** attempt * (0.5 + Math.random()));
+    applied.set(row.migration_name, row.checksum);
   }
+  const pending: MigrationFile[] = [];
+  for (const migration of local) {
+    const checksum = applied.get(migration.name);
+    if (checksum === undefined) pending.push(migration);
+    else if (checksum !== migration.checksum) {
+      throw new MigrationError(
+        `migration ${migration.name} was changed after it was applied to this database (checksum ` +
+          `${checksum.slice(0, 12)}… recorded, ${migration.checksum.slice(0, 12)}… on disk): put the applied ` +
+          'migration.sql back and make the change a new migration.',
+      );
+    }
+  }
+  return pending;
+}
+
+/** A migration's own failure, naming it; the caller has rolled it back. */
+export function migrationFailed(name: string, error: unknown): MigrationError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new MigrationError(
+    `migration ${name} failed and was rolled back (nothing of it applied): ${reason}`,
+    {
+      cause: error,
+    },
+  );
 }

@@ -1,5 +1,11 @@
 import { GraphQLError } from 'graphql';
-import { AppError, type ErrorCode, UnsupportedWriteError } from '../db/index.js';
+import {
+  AppError,
+  type ErrorCode,
+  LockWaitTimeoutError,
+  UnsupportedWriteError,
+  WriteLockTimeoutError,
+} from '../db/index.js';
 import { QUOTE_CHARS } from './input.js';
 
 /** Reports an unexpected error (with its stack) and the request it happened in. */
@@ -96,6 +102,23 @@ export function createMaskError(log: ErrorLogger) {
     const at = { nodes: located?.nodes, path: located?.path };
     if (original instanceof AppError)
       return codedError(original.code, original.message, at, original.details);
+    // SQLite's one writer was not free in time (the data layer logs why): nothing was written.
+    if (original instanceof LockWaitTimeoutError) {
+      return codedError(
+        'SERVICE_UNAVAILABLE',
+        `The database writer is held by a long transaction (${original.heldMs} ms so far): nothing was written; retry shortly`,
+        at,
+        { reason: 'WRITER_BUSY', retryAfter: 1 },
+      );
+    }
+    if (original instanceof WriteLockTimeoutError) {
+      return codedError(
+        'SERVICE_UNAVAILABLE',
+        'Another process kept the database write lock too long: nothing was written; retry shortly',
+        at,
+        { reason: 'WRITE_LOCKED', retryAfter: 1 },
+      );
+    }
     // Two writes raced for a unique value (two sign-ups with one username): the loser's input is taken.
     if (isUniqueViolation(original)) {
       const fields = original.meta?.target ?? original.meta?.driverAdapterError?.cause?.constraint?.fields;

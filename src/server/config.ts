@@ -238,8 +238,3 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits: limitsOf(env),
   };
 }
-
-/** The environment a child process (the Prisma CLI) needs to reach the same database. */
-export function childEnv(config: Config): Env {
-  return { ...process.env, DATABASE_URL: config.databaseUrl };
-}

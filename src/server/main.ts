@@ -2,7 +2,7 @@ import { migrateDatabase, openDatabase } from '../db/index.js';
 import { Realtime } from '../realtime/index.js';
 import { registerReceivers } from '../receivers/index.js';
 import { ensureAdmin } from '../schema/auth.js';
-import { ConfigError, childEnv, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { firstRunAdmin, firstRunMessage } from './first-run.js';
 import { createHttpServer, listen } from './http.js';
 import { createLogger, type Logger } from './logger.js';
@@ -15,7 +15,10 @@ const STOP_DEADLINE_MS = 8_000;
 async function main(logger: Logger) {
   const config = loadConfig();
   logger.level = config.logLevel;
-  await migrateDatabase(config, childEnv(config));
+  const migrated = await migrateDatabase(config, {
+    onLockWait: (what) => logger.info(`signalyard: ${what}: waiting for another process's write lock`),
+  });
+  logger.info(`signalyard: ${migrated}`);
   registerReceivers();
   const logError = (message: string, error: unknown, requestId?: string) =>
     logger.error({ err: error, requestId }, message);

@@ -35,7 +35,7 @@ function shape(file: string) {
 
 describe('migrations', () => {
   it('a new empty SQLite file migrated from nothing matches schema.prisma', () => {
-    const migrated = inject('templateDb'); // `prisma migrate deploy` on an empty file (global set-up)
+    const migrated = inject('templateDb'); // our migrator on an empty file (global set-up)
     const fromSchema = path.join(dir, 'from-schema.db');
     const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
     // The SQL that builds schema.prisma from nothing, ignoring prisma/migrations: the two must agree.

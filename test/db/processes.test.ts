@@ -1,8 +1,10 @@
 /**
  * SQLite only (about its file and write lock; PostgreSQL's concurrency has test/db/postgresql):
  * several processes on one SQLite file: two data layers (two writer connections, as two
- * processes have) writing at once, and the migrate step beside a process holding the lock.
+ * processes have) writing at once, and the migrator beside a process holding the file or the
+ * write lock, and two migrators racing.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,10 +12,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type DataLayer,
-  MigrationLockedError,
-  migrateDeploy,
+  migrateSqlite,
   openDatabase,
-  pendingMigrations,
+  pendingSqliteMigrations,
   WriteLockTimeoutError,
 } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
@@ -105,11 +106,41 @@ describe('SQLite: another process holding the write lock', () => {
   });
 });
 
+/** Our migrator in a process of its own (the compiled one `npm start` runs), on `file`. */
+function migrateInChild(
+  file: string,
+  onWaiting: () => void,
+): Promise<{ code: number | null; applied: string[]; output: string }> {
+  const migrator = path.resolve(import.meta.dirname, '../../dist/db/dialects/sqlite/migrate.js');
+  const script = `const { migrateSqlite } = await import(${JSON.stringify(migrator)});
+    const { applied } = await migrateSqlite(${JSON.stringify(file)}, { onLockWait: () => console.log('waiting') });
+    console.log(JSON.stringify(applied));`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    let output = '';
+    let waited = false;
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (!waited && output.startsWith('waiting\n')) {
+        waited = true;
+        onWaiting();
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.on('close', (code) => {
+      const last = output.trim().split('\n').at(-1) ?? '';
+      resolve({ code, output, applied: code === 0 ? (JSON.parse(last) as string[]) : [] });
+    });
+  });
+}
+
 describe('migrate at start-up beside a running process', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-migrate-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('succeeds while another process holds the write lock, when nothing is pending', async () => {
+  it('nothing pending: succeeds without waiting while another process holds the write lock', async () => {
     const file = path.join(dir, 'busy.db');
     fs.copyFileSync(inject('templateDb'), file);
     const holder = new Database(file);
@@ -117,35 +148,64 @@ describe('migrate at start-up beside a running process', () => {
     holder.exec('BEGIN IMMEDIATE');
     holder.prepare('INSERT INTO "Warehouse" ("name") VALUES (?)').run('held');
     try {
-      const output = await migrateDeploy({ ...process.env, DATABASE_URL: `file:${file}` }, file, 1);
-      expect(output).toMatch(/No pending migrations/);
+      // a bound of 0 would fail at once if the lock were asked for
+      expect(await migrateSqlite(file, { busyTimeoutMs: 0 })).toEqual({ applied: [] });
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
     }
   });
 
-  it('with migrations pending beside a process that has the file open, fails saying what to do; alone, it migrates', async () => {
-    // Prisma's schema engine takes locking_mode=EXCLUSIVE: on a WAL file another open connection
-    // that has written (a running server) makes every CLI run fail, however long it retries.
+  it('with migrations pending beside a process that has the file open and has written, migrates; that process reads on', async () => {
+    // What `prisma migrate deploy` could not do: its schema engine takes locking_mode=EXCLUSIVE,
+    // which on a WAL file needs every other connection closed.
     const file = path.join(dir, 'pending.db');
     const server = new Database(file);
     server.pragma('journal_mode = WAL');
-    // it has written (a table, gone again: P3005 refuses a schema that is not Prisma's), and stays open, idle
     server.exec('CREATE TABLE "scratch" (id INTEGER); DROP TABLE "scratch";');
-    const env = { ...process.env, DATABASE_URL: `file:${file}` };
-    const pending = pendingMigrations(file);
-    expect(pending.length).toBeGreaterThan(0);
     try {
-      const error = await migrateDeploy(env, file, 1).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MigrationLockedError);
-      expect(String((error as Error).message)).toContain(pending[0]);
-      expect(String((error as Error).message)).toMatch(/stop the other process/);
-      expect(String((error as Error).message)).not.toMatch(/WASM_ERROR|\n/); // one line, no engine trace
+      const pending = pendingSqliteMigrations(file).map((m) => m.name);
+      expect(pending.length).toBeGreaterThan(0);
+      expect((await migrateSqlite(file)).applied).toEqual(pending);
+      expect(pendingSqliteMigrations(file)).toEqual([]);
+      expect(server.prepare('SELECT COUNT(*) FROM "_prisma_migrations"').pluck().get()).toBe(pending.length);
+      expect(server.prepare('SELECT COUNT(*) FROM "Warehouse"').pluck().get()).toBe(0);
     } finally {
       server.close();
     }
-    expect(await migrateDeploy(env, file, 1)).toMatch(/successfully applied/);
-    expect(pendingMigrations(file)).toEqual([]);
-  }, 60_000);
+  });
+
+  it('two processes migrating one new file at once apply each migration once', async () => {
+    const file = path.join(dir, 'race.db');
+    const names = pendingSqliteMigrations(file).map((m) => m.name);
+    // Both read what is pending while a third connection holds the write lock, so both set out
+    // to apply everything; the holder lets go once both wait for the lock.
+    const holder = new Database(file);
+    holder.pragma('journal_mode = WAL');
+    holder.exec('BEGIN IMMEDIATE');
+    let waiting = 0;
+    const release = () => {
+      if (++waiting === 2) holder.exec('COMMIT');
+    };
+    const [a, b] = await Promise.all([migrateInChild(file, release), migrateInChild(file, release)]).finally(
+      () => {
+        if (holder.inTransaction) holder.exec('ROLLBACK');
+        holder.close();
+      },
+    );
+    expect([a.code, b.code], a.output + b.output).toEqual([0, 0]);
+    // the lock decides who applies what (often one does all); together, each exactly once
+    expect([...a.applied, ...b.applied].sort()).toEqual(names);
+    const history = new Database(file, { readonly: true });
+    try {
+      expect(
+        history
+          .prepare('SELECT "migration_name" FROM "_prisma_migrations" ORDER BY "migration_name"')
+          .pluck()
+          .all(),
+      ).toEqual(names);
+    } finally {
+      history.close();
+    }
+  });
 });

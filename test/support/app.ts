@@ -1,3 +1,4 @@
+import type { OpenOptions } from '../../src/db/index.js';
 import { Realtime } from '../../src/realtime/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { ensureAdmin } from '../../src/schema/auth.js';
@@ -35,9 +36,11 @@ export async function testApp(
     app?: Partial<AppDeps>;
     /** A SQLite file whatever TEST_DATABASE_URL says (tests about SQLite itself). */
     sqlite?: boolean;
+    /** What the data layer is opened with (timeouts, lock waits). */
+    db?: Omit<OpenOptions, 'onQuery'>;
   } = {},
 ): Promise<TestApp> {
-  const db = options.sqlite ? await freshSqliteDatabase() : await freshDatabase();
+  const db = options.sqlite ? await freshSqliteDatabase(options.db) : await freshDatabase(options.db);
   registerReceivers();
   const masked: unknown[] = [];
   const realtime = new Realtime(db.data, {

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { migratePostgres } from '../../src/db/dialects/postgresql/index.js';
-import { migrateDeploy } from '../../src/db/migrate.js';
+import { migrateSqlite } from '../../src/db/dialects/sqlite/migrate.js';
 import { buildWhatIsStale } from './build.js';
 import { createDatabase, databaseUrl, dropDatabase, pgAdminUrl } from './pg.js';
 
 /**
- * Migrates one template for the whole run: a SQLite file each test copies (migrating takes ~1 s),
+ * Migrates one template for the whole run (with the migrator `npm start` runs): a SQLite file each test copies,
  * and with TEST_DATABASE_URL a PostgreSQL template database each test's database is created from.
  * Brings dist/ up to date with the sources first: `npm start` and the pages are served from it.
  */
@@ -16,7 +16,7 @@ export default async function setup(project: TestProject) {
   buildWhatIsStale();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-test-'));
   const template = path.join(dir, 'template.db');
-  await migrateDeploy({ ...process.env, DATABASE_URL: `file:${template}` });
+  await migrateSqlite(template);
   project.provide('templateDb', template);
   let pgTemplate: string | null = null;
   if (pgAdminUrl) {

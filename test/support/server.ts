@@ -14,12 +14,18 @@ export interface Started {
 /** What `npm start` execs: the compiled server, plain node (the global set-up rebuilds dist/ when stale). */
 export const MAIN = ['dist/server/main.js'];
 
-/** Runs what `npm start` runs, as a real process with this environment. */
-export function runMain(env: Record<string, string>): {
+/**
+ * Runs what `npm start` runs, as a real process with this environment (`main`: the server file
+ * of another copy of the app, a "release" of its own).
+ */
+export function runMain(
+  env: Record<string, string>,
+  main: string[] = MAIN,
+): {
   child: ChildProcess;
   done: Promise<{ code: number | null; output: string }>;
 } {
-  const child = spawn(process.execPath, MAIN, {
+  const child = spawn(process.execPath, main, {
     cwd: root,
     env: { ...process.env, ...env },
   });
@@ -37,8 +43,8 @@ export function runMain(env: Record<string, string>): {
 }
 
 /** Starts the server on a free port and resolves once it printed its URL. */
-export function startServer(env: Record<string, string>): Promise<Started> {
-  const { child, done } = runMain({ PORT: '0', ...env });
+export function startServer(env: Record<string, string>, main: string[] = MAIN): Promise<Started> {
+  const { child, done } = runMain({ PORT: '0', ...env }, main);
   let output = '';
   child.stdout?.on('data', (c: Buffer) => {
     output += c.toString();

@@ -6,14 +6,22 @@ export class TransactionTimeoutError extends Error {
 }
 
 /**
- * A write waited for the writer while the transaction holding it ran past `lockWaitMs`: most
- * likely that transaction awaits this very write (a deadlock), so it fails fast instead.
+ * A write waited for the writer while the transaction holding it ran past `lockWaitMs` (and is
+ * allowed to run longer still): that transaction may await this very write (a deadlock), so the
+ * write fails fast instead. Nothing of it was written; a client may retry (SERVICE_UNAVAILABLE).
  */
 export class LockWaitTimeoutError extends Error {
   override name = 'LockWaitTimeoutError';
+  constructor(
+    message: string,
+    /** How long the transaction holding the writer had run. */
+    readonly heldMs: number,
+  ) {
+    super(message);
+  }
 }
 
-/** Another process kept the SQLite write lock past the retry bound. */
+/** Another process kept the SQLite write lock past the retry bound: nothing was written; retryable. */
 export class WriteLockTimeoutError extends Error {
   override name = 'WriteLockTimeoutError';
 }

@@ -104,6 +104,8 @@ export async function runWithinDeadline<T>(
   guard: UnitGuard,
   work: () => Promise<T>,
   timeoutMs: number,
+  /** Appended to the timeout's message: what else may have held this dialect's unit up. */
+  timeoutHint?: string,
 ): Promise<BoundedOutcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -121,7 +123,8 @@ export async function runWithinDeadline<T>(
       const error = new TransactionTimeoutError(
         `The transaction ran longer than ${timeoutMs} ms and was rolled back. ` +
           'Keep slow work (HTTP calls, mail) out of transactions: run it in onCommit, or raise ' +
-          'transactionTimeoutMs if the work really needs it.',
+          'transactionTimeoutMs if the work really needs it.' +
+          (timeoutHint ? ` ${timeoutHint}` : ''),
       );
       guard.close(error);
       return { outcome: { ok: false, error }, timedOut: true, straggling: guard.inFlight > 0 };

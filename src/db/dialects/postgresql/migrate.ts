@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { type HistoryRow, migrationFailed, planMigrations, readMigrations } from '../../migrate.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const PG_MIGRATIONS_DIR = path.join(root, 'prisma', 'postgresql', 'migrations');
@@ -26,12 +26,11 @@ const HISTORY = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 )`;
 
 export function pgMigrationNames(dir = PG_MIGRATIONS_DIR): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, 'migration.sql')))
-    .map((entry) => entry.name)
-    .sort();
+  return readMigrations(dir).map((m) => m.name);
 }
+
+const HISTORY_ROWS =
+  'SELECT "migration_name", "checksum", "finished_at", "rolled_back_at" FROM "_prisma_migrations" ORDER BY "started_at"';
 
 export interface PgMigrateResult {
   applied: string[];
@@ -49,22 +48,8 @@ export async function migratePostgres(url: string, dir = PG_MIGRATIONS_DIR): Pro
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(HISTORY);
-    const done = await client.query<{ migration_name: string; checksum: string }>(
-      'SELECT "migration_name", "checksum" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL',
-    );
-    const known = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-    for (const name of pgMigrationNames(dir)) {
-      const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
-      const checksum = createHash('sha256').update(sql).digest('hex');
-      const had = known.get(name);
-      if (had !== undefined) {
-        if (had !== checksum) {
-          throw new Error(
-            `migration ${name} was changed after it was applied to this database (checksum differs)`,
-          );
-        }
-        continue;
-      }
+    const done = await client.query<HistoryRow>(HISTORY_ROWS);
+    for (const { name, sql, checksum } of planMigrations(readMigrations(dir), done.rows)) {
       await client.query('BEGIN');
       try {
         await client.query(sql);
@@ -76,12 +61,7 @@ export async function migratePostgres(url: string, dir = PG_MIGRATIONS_DIR): Pro
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
-        throw new Error(
-          `migration ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
-          {
-            cause: error,
-          },
-        );
+        throw migrationFailed(name, error);
       }
       applied.push(name);
     }
@@ -99,11 +79,8 @@ export async function pendingPgMigrations(url: string, dir = PG_MIGRATIONS_DIR):
   try {
     const table = await client.query(`SELECT to_regclass('"_prisma_migrations"') AS "t"`);
     if (!table.rows[0]?.t) return pgMigrationNames(dir);
-    const done = await client.query<{ migration_name: string }>(
-      'SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL',
-    );
-    const applied = new Set(done.rows.map((r) => r.migration_name));
-    return pgMigrationNames(dir).filter((name) => !applied.has(name));
+    const done = await client.query<HistoryRow>(HISTORY_ROWS);
+    return planMigrations(readMigrations(dir), done.rows).map((m) => m.name);
   } finally {
     await client.end();
   }

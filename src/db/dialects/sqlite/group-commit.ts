@@ -16,7 +16,10 @@ export interface GroupCommitOptions {
   maxUnits: number;
   /** A batch keeps taking waiting units while it has run less than this. */
   maxBatchMs: number;
-  /** A unit waiting while the one holding the writer has run this long fails at once (deadlock). */
+  /**
+   * A unit waiting while the one holding the writer has run this long fails at once (deadlock),
+   * when the holder may run longer than this (its timeout is above it); otherwise it waits.
+   */
   lockWaitMs: number;
   logError: (message: string, error: unknown) => void;
 }
@@ -74,8 +77,8 @@ type Outcome = UnitOutcome<unknown>;
 export class GroupCommitWriter {
   readonly #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
-  /** The unit holding the writer, and since when. */
-  #current: { startedAt: number; stalled: boolean } | null = null;
+  /** The unit holding the writer, since when, whether the guard watches it, whether a refusal was logged. */
+  #current: { startedAt: number; stalled: boolean; guarded: boolean; logged: boolean } | null = null;
 
   constructor(
     private readonly connection: SqliteConnection,
@@ -85,7 +88,10 @@ export class GroupCommitWriter {
 
   run<T>(fn: (conn: UnitConnection) => Promise<T>, options: UnitOptions): Promise<T> {
     const stalled = this.#stalledError();
-    if (stalled) return Promise.reject(stalled);
+    if (stalled) {
+      this.#logRefusal(1, stalled);
+      return Promise.reject(stalled);
+    }
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
         // The unit's code runs in its caller's async context (AsyncLocalStorage), not the writer's.
@@ -105,7 +111,7 @@ export class GroupCommitWriter {
 
   #stalledError(): LockWaitTimeoutError | null {
     const current = this.#current;
-    if (!current) return null;
+    if (!current?.guarded) return null;
     const ran = Date.now() - current.startedAt;
     if (!current.stalled && ran < this.options.lockWaitMs) return null;
     return new LockWaitTimeoutError(
@@ -114,7 +120,16 @@ export class GroupCommitWriter {
         'would never finish: a receiver or transaction that awaits work writing outside it (a job ' +
         'started at boot, an HTTP call back into this server) deadlocks. Write through the `tx` it ' +
         'was given instead, or keep slow work out of transactions (onCommit).',
+      ran,
     );
+  }
+
+  /** Once per stalled unit: the callers get a retryable refusal, the log the possible deadlock. */
+  #logRefusal(count: number, error: LockWaitTimeoutError): void {
+    const current = this.#current;
+    if (!current || current.logged) return;
+    current.logged = true;
+    this.options.logError(`[signalyard] ${count} write(s) refused: ${error.message}`, error);
   }
 
   async #drain(): Promise<void> {
@@ -130,7 +145,10 @@ export class GroupCommitWriter {
     try {
       await this.connection.begin();
     } catch (error) {
-      for (const pending of this.#queue.splice(0)) pending.reject(error);
+      const refused = this.#queue.splice(0);
+      // once per batch: the callers get a retryable refusal (WriteLockTimeoutError), the log why
+      this.options.logError(`[signalyard] ${refused.length} write(s) refused:`, error);
+      for (const pending of refused) pending.reject(error);
       return;
     }
     const started = performance.now();
@@ -181,19 +199,29 @@ export class GroupCommitWriter {
     const savepoint = this.connection.savepoint();
     const guard = new UnitGuard();
     const conn = new SqliteUnitConnection(this.connection, this.prisma, guard);
-    const current = { startedAt: Date.now(), stalled: false };
+    // A unit that cannot outlast lockWaitMs is simply waited for: its own timeout frees the
+    // writer, and the writes behind it then run (by default lockWaitMs is the transaction timeout).
+    const guarded = this.options.lockWaitMs < pending.options.timeoutMs;
+    const current = { startedAt: Date.now(), stalled: false, guarded, logged: false };
     this.#current = current;
     // Past lockWaitMs, everything queued behind this unit fails fast (it may be waiting for them).
-    const lockWait = setTimeout(() => {
-      current.stalled = true;
-      const error = this.#stalledError();
-      if (error) for (const queued of this.#queue.splice(0)) queued.reject(error);
-    }, this.options.lockWaitMs);
+    const lockWait = guarded
+      ? setTimeout(() => {
+          current.stalled = true;
+          const error = this.#stalledError();
+          if (!error || this.#queue.length === 0) return;
+          const refused = this.#queue.splice(0);
+          this.#logRefusal(refused.length, error);
+          for (const queued of refused) queued.reject(error);
+        }, this.options.lockWaitMs)
+      : undefined;
     try {
       const { outcome, timedOut } = await runWithinDeadline(
         guard,
         () => pending.run(conn),
         pending.options.timeoutMs,
+        'If it awaited a write made outside it (a job started at boot, an HTTP call back into this ' +
+          'server), that write was waiting behind it for the one writer: write through the `tx` it was given.',
       );
       if (timedOut) {
         // Calls in flight still run on this connection: let them end before rolling back.

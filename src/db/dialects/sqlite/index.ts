@@ -11,7 +11,10 @@ export interface SqliteOptions {
   onQuery?: (sql: string, role: Role) => void;
   /** How long BEGIN IMMEDIATE retries while another process holds the write lock (default 10 s). */
   busyTimeoutMs?: number;
-  /** A unit waiting behind one that has run this long fails fast (default 5 s). */
+  /**
+   * A unit waiting behind one that has run this long, and may run longer, fails fast (default
+   * 15 s, the default transaction timeout: ordinary transactions are waited for).
+   */
   lockWaitMs?: number;
   /** Group commit bounds: most units per transaction, how long arrivals may join (defaults: 64 units, 2 ms). */
   batchUnits?: number;
@@ -65,7 +68,7 @@ class SqliteDialect implements Dialect {
     this.#units = new GroupCommitWriter(this.#writer, this.#writerPrisma, {
       maxUnits: options.batchUnits ?? 64,
       maxBatchMs: options.batchMs ?? 2,
-      lockWaitMs: options.lockWaitMs ?? 5_000,
+      lockWaitMs: options.lockWaitMs ?? 15_000,
       logError: options.logError,
     });
   }

@@ -131,7 +131,18 @@ function orderByOf(m: FastModel) {
   const item = fc
     .tuple(fc.constantFrom(...m.fields.map((f) => f.name)), fc.constantFrom('asc', 'desc'))
     .map(([k, d]) => ({ [k]: d }));
-  return maybe(fc.oneof(item, fc.array(item, { minLength: 1, maxLength: 2 })));
+  // SQL leaves the order of rows that tie unspecified, and so does Prisma: both sides may answer
+  // ties (and which of them a take/skip keeps) in either order. A last key on the id makes the
+  // order total, so a difference is the fast path's; the keys before it are still any fields.
+  const id = m.fields.find((f) => f.isId)?.name;
+  const total = (keys: Record<string, string>[]) =>
+    !id || keys.some((k) => id in k) ? keys : [...keys, { [id]: 'asc' }];
+  return maybe(
+    fc.oneof(
+      item.map((k) => (total([k]).length === 1 ? k : total([k]))),
+      fc.array(item, { minLength: 1, maxLength: 2 }).map(total),
+    ),
+  );
 }
 
 /** Data for a create; `keys` fixes which optional or defaulted fields appear (createMany rows share them). */

@@ -15,6 +15,7 @@ import { limitPlugins, parserCacheOptions } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import { usePages } from './pages/index.js';
 import { attachContext, requestIdOf, useRequestLog } from './request.js';
+import { useSharedEventResults } from './shared-events.js';
 import { useGraphQLSSESingleConnection } from './sse.js';
 import { Subscriptions } from './streams.js';
 
@@ -219,6 +220,8 @@ export function createApp(deps: AppDeps): App {
       useWriteGuard(file),
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),
+      // a live event's selection runs once for every subscriber with the same document and viewer
+      useSharedEventResults(),
       // last: its execute wraps whatever the others set, in the key's unit of work
       useIdempotencyKeys(data),
     ] as Plugin[],

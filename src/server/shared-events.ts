@@ -56,12 +56,14 @@ function wrapSourceError(error: unknown, args: ExecutionArgs): GraphQLError {
  * The sharing is keyed by the event object itself: the bus hands the same object to every
  * subscriber, while replayed events are each subscriber's own read, so they are never shared.
  */
-export function useSharedEventResults(): Plugin<Context> {
+export function useSharedEventResults(): Plugin<Context> & { executions(): number } {
+  let executions = 0;
   const documentIds = new WeakMap<DocumentNode, number>();
   let documents = 0;
   const byEvent = new WeakMap<object, Map<string, Shared>>();
 
   const executeEvent = (args: ExecutionArgs, event: unknown): Executed => {
+    executions += 1;
     try {
       return execute({ ...args, rootValue: event });
     } catch (error) {
@@ -85,6 +87,8 @@ export function useSharedEventResults(): Plugin<Context> {
   };
 
   return {
+    /** Executions of subscription selections so far (tests and the fan-out bench read it). */
+    executions: () => executions,
     onSubscribe({ subscribeFn, setSubscribeFn }) {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
@@ -97,38 +101,50 @@ export function useSharedEventResults(): Plugin<Context> {
           documentIds.set(args.document, documentId);
         }
         const key = shareKey(args, documentId);
-        return mapEvents(source[Symbol.asyncIterator](), args, (event) => resultFor(args, key, event));
+        const map =
+          key === null ? executeEvent : (a: ExecutionArgs, event: unknown) => resultFor(a, key, event);
+        return new EventResults(source[Symbol.asyncIterator](), args, map);
       });
     },
   };
 }
 
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+const stepOf = (value: ExecutionResult): IteratorResult<ExecutionResult> => ({ value, done: false });
+
 /** The subscriber's stream of results: one promise per event, no generator. */
-function mapEvents(
-  source: AsyncIterator<unknown>,
-  args: ExecutionArgs,
-  map: (event: unknown) => Executed,
-): AsyncIterableIterator<ExecutionResult> {
-  const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
-  return {
-    next: () =>
-      source.next().then(
-        async (step): Promise<IteratorResult<ExecutionResult>> =>
-          step.done ? done : { value: await map(step.value), done: false },
-        (error: unknown) => {
-          throw wrapSourceError(error, args);
-        },
-      ),
-    return: async () => {
-      await source.return?.();
-      return done;
-    },
-    throw: async (error: unknown) => {
-      await source.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+class EventResults implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly map: (args: ExecutionArgs, event: unknown) => Executed,
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(
+      (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
+        if (step.done) return DONE;
+        const result = this.map(this.args, step.value);
+        return result instanceof Promise ? result.then(stepOf) : stepOf(result);
+      },
+      (error: unknown) => {
+        throw wrapSourceError(error, this.args);
+      },
+    );
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
 }

@@ -109,6 +109,12 @@ function clientAddressOf(initial: { req?: unknown; request?: unknown }, trustPro
 }
 
 const subscriptionsOf = new WeakMap<App, Subscriptions>();
+const eventResultsOf = new WeakMap<App, ReturnType<typeof useSharedEventResults>>();
+
+/** How many times the app executed a subscription's selection for an event (shared ones count once). */
+export function appEventExecutions(app: App): number {
+  return eventResultsOf.get(app)?.executions() ?? 0;
+}
 
 /** The live subscriptions of an app (http.ts ends them on shutdown). */
 export function appSubscriptions(app: App): Subscriptions {
@@ -161,6 +167,7 @@ export function createApp(deps: AppDeps): App {
   const graphiql = deps.graphiql !== false;
   const file = new DatabaseFile(deps.databaseFile ?? null);
   const subscriptions = new Subscriptions();
+  const eventResults = useSharedEventResults();
   configureTokenCache(data, deps.tokenCacheMs ?? 5_000);
   const mask = createMaskError(logError);
 
@@ -221,11 +228,12 @@ export function createApp(deps: AppDeps): App {
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),
       // a live event's selection runs once for every subscriber with the same document and viewer
-      useSharedEventResults(),
+      eventResults,
       // last: its execute wraps whatever the others set, in the key's unit of work
       useIdempotencyKeys(data),
     ] as Plugin[],
   });
   subscriptionsOf.set(app, subscriptions);
+  eventResultsOf.set(app, eventResults);
   return app;
 }

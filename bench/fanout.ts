@@ -3,7 +3,7 @@
  * event, on signalyard and on a plain yoga createPubSub server (bench/plain-pubsub.ts) doing the
  * same, both in this process one after the other. Prints delivery time (write or publish
  * started → each subscriber's receipt) p50/p99/max, the server's heap and RSS per subscriber,
- * how many row queries the event cost signalyard, and the p99 ratio to plain.
+ * how many row queries and executions of the selection the event cost, and the p99 ratio to plain.
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import { Realtime } from '../src/realtime/index.js';
 import { registerReceivers } from '../src/receivers/index.js';
 import { ensureAdmin, issueToken } from '../src/schema/auth.js';
 import { createHttpServer, listen } from '../src/server/http.js';
-import { authenticate, createApp } from '../src/server/yoga.js';
+import { appEventExecutions, authenticate, createApp } from '../src/server/yoga.js';
 import { startPlainPubSub } from './plain-pubsub.js';
 import { benchDataLayer } from './support.js';
 
@@ -40,6 +40,8 @@ interface Target {
   subscribers(): number;
   trigger(name: string): Promise<unknown>;
   queries(): number;
+  /** Executions of the subscription's selection (plain: one per subscriber, as yoga runs it). */
+  executions(): number | null;
 }
 
 async function measure(
@@ -69,6 +71,7 @@ async function measure(
   }
   const during = await settle();
   const queriesBefore = target.queries();
+  const executionsBefore = target.executions();
   const t0 = performance.timeOrigin + performance.now();
   await target.trigger(`fan-${transport}-${n}`);
   await exited;
@@ -86,6 +89,7 @@ async function measure(
     'heap KiB/sub': ((during.heapUsed - before.heapUsed) / 1024 / n).toFixed(1),
     'rss KiB/sub': ((during.rss - before.rss) / 1024 / n).toFixed(1),
     'row queries': target.queries() - queriesBefore,
+    executions: executionsBefore === null ? n : (target.executions() ?? 0) - executionsBefore,
   };
 }
 
@@ -107,6 +111,7 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
     subscribers: () => realtime.bus.subscriberCount,
     trigger: (name) => data.db.crate.create({ data: { name, warehouseId: warehouse.id } }),
     queries: () => realtime.rows.queries,
+    executions: () => appEventExecutions(app),
   };
   const plainServer = await startPlainPubSub({ backlog: 8_192 });
   const plain: Target = {
@@ -116,6 +121,7 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
     subscribers: () => plainServer.subscribers(),
     trigger: async (name) => plainServer.publish(name),
     queries: () => 0,
+    executions: () => null,
   };
 
   const rows: Record<string, string | number>[] = [];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench profile-fanout [ws|sse] [n]`: signalyard in this process, N subscribers in a
+ * `npm run bench profile-fanout [ws|sse] [n]` (a diagnosis, on demand): signalyard in this process, N subscribers in a
  * client process, one event; the CPU profile covers only the delivery (write started → every
  * subscriber's receipt), summed by package and by function. With BENCH_HEAP=1 it also writes
  * heap snapshots before and after subscribing and prints the retained growth by constructor.
@@ -211,10 +211,4 @@ export async function benchProfileFanout(
     return result;
   }
   return [];
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const rows = await benchProfileFanout(process.argv[2], Number(process.argv[3] ?? 2000));
-  console.table(rows);
-  process.exit(0);
 }

@@ -57,5 +57,8 @@ const done = new Promise<void>((resolve) => {
 console.log('opened');
 await done;
 console.log(JSON.stringify(receipts));
+// bench/profile-fanout.ts holds the subscribers open so that its profile ends before they close
+const hold = Number(process.env.FANOUT_HOLD_MS ?? 0);
+if (hold > 0) await new Promise((r) => setTimeout(r, hold));
 for (const stop of stops) stop();
 setTimeout(() => process.exit(0), 200);

@@ -1,9 +1,10 @@
 /**
  * Fan-out: N concurrent subscribers (SSE or WebSocket, in a separate client process) of one
  * event, on signalyard and on a plain yoga createPubSub server (bench/plain-pubsub.ts) doing the
- * same, both in this process one after the other. Prints delivery time (write or publish
+ * same, both in this process one after the other (BENCH_FANOUT_ROUNDS interleaved rounds per
+ * size, default 1, then medians). Prints delivery time (write or publish
  * started → each subscriber's receipt) p50/p99/max, the server's heap and RSS per subscriber,
- * how many row queries the event cost signalyard, and the p99 ratio to plain.
+ * how many row queries and executions of the selection the event cost, and the p99 ratio to plain.
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -13,13 +14,40 @@ import { Realtime } from '../src/realtime/index.js';
 import { registerReceivers } from '../src/receivers/index.js';
 import { ensureAdmin, issueToken } from '../src/schema/auth.js';
 import { createHttpServer, listen } from '../src/server/http.js';
-import { authenticate, createApp } from '../src/server/yoga.js';
+import { appEventExecutions, authenticate, createApp } from '../src/server/yoga.js';
 import { startPlainPubSub } from './plain-pubsub.js';
 import { benchDataLayer } from './support.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
 const SIZES = (process.env.BENCH_FANOUT_SIZES ?? '1000,10000').split(',').map(Number);
+/** Interleaved rounds per size (the side going first alternates); figures are their medians. */
+const ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 1);
+
+type Row = Record<string, string | number>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Each numeric figure's median over the rounds, printed as the single run prints it. */
+function medianRow(runs: Row[]): Row {
+  const first = runs[0] as Row;
+  const out: Row = {};
+  for (const [key, value] of Object.entries(first)) {
+    if (typeof value === 'string' && !/^-?[\d.]+$/.test(value)) out[key] = value;
+    else {
+      const m = median(runs.map((r) => Number(r[key])));
+      out[key] = typeof value === 'number' ? m : m.toFixed(1);
+    }
+  }
+  if (runs.length > 1) out.rounds = runs.length;
+  return out;
+}
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
@@ -40,6 +68,8 @@ interface Target {
   subscribers(): number;
   trigger(name: string): Promise<unknown>;
   queries(): number;
+  /** Executions of the subscription's selection (plain: one per subscriber, as yoga runs it). */
+  executions(): number | null;
 }
 
 async function measure(
@@ -69,6 +99,7 @@ async function measure(
   }
   const during = await settle();
   const queriesBefore = target.queries();
+  const executionsBefore = target.executions();
   const t0 = performance.timeOrigin + performance.now();
   await target.trigger(`fan-${transport}-${n}`);
   await exited;
@@ -86,6 +117,7 @@ async function measure(
     'heap KiB/sub': ((during.heapUsed - before.heapUsed) / 1024 / n).toFixed(1),
     'rss KiB/sub': ((during.rss - before.rss) / 1024 / n).toFixed(1),
     'row queries': target.queries() - queriesBefore,
+    executions: executionsBefore === null ? n : (target.executions() ?? 0) - executionsBefore,
   };
 }
 
@@ -107,6 +139,7 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
     subscribers: () => realtime.bus.subscriberCount,
     trigger: (name) => data.db.crate.create({ data: { name, warehouseId: warehouse.id } }),
     queries: () => realtime.rows.queries,
+    executions: () => appEventExecutions(app),
   };
   const plainServer = await startPlainPubSub({ backlog: 8_192 });
   const plain: Target = {
@@ -116,15 +149,30 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
     subscribers: () => plainServer.subscribers(),
     trigger: async (name) => plainServer.publish(name),
     queries: () => 0,
+    executions: () => null,
   };
 
   const rows: Record<string, string | number>[] = [];
   for (const transport of ['ws', 'sse'] as const) {
     for (const n of sizes) {
-      // plain first, then signalyard: each size's pair back to back
-      const p = await measure(plain, transport, n);
-      const s = await measure(signalyard, transport, n);
-      s['p99 vs plain'] = (Number(s['p99 ms']) / Number(p['p99 ms'])).toFixed(2);
+      const plainRuns: Row[] = [];
+      const ours: Row[] = [];
+      const ratios: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // plain first, then signalyard (the first round, and every other one after it)
+        const order = round % 2 === 0 ? [plain, signalyard] : [signalyard, plain];
+        const [a, b] = [
+          await measure(order[0] as Target, transport, n),
+          await measure(order[1] as Target, transport, n),
+        ];
+        const [p, s] = round % 2 === 0 ? [a, b] : [b, a];
+        plainRuns.push(p);
+        ours.push(s);
+        ratios.push(Number(s['p99 ms']) / Number(p['p99 ms']));
+      }
+      const p = medianRow(plainRuns);
+      const s = medianRow(ours);
+      s['p99 vs plain'] = median(ratios).toFixed(2);
       rows.push(p, s);
     }
   }

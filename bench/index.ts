@@ -9,6 +9,7 @@ import { benchLoad, loadRows } from './load.js';
 import { benchPages } from './pages.js';
 import { benchPipeline } from './pipeline.js';
 import { benchProfile } from './profile.js';
+import { benchProfileFanout } from './profile-fanout.js';
 import { benchRawSqlite } from './raw-sqlite.js';
 import { saveResults } from './results.js';
 import { table } from './support.js';
@@ -59,4 +60,7 @@ if (want('connect')) {
 if (want('fast')) table(await benchFast());
 // on demand only: it is a diagnosis, not a comparison
 if (only === 'profile') table(await benchProfile(process.argv[3]));
+if (only === 'profile-fanout') {
+  table(await benchProfileFanout(process.argv[3], Number(process.argv[4] ?? 2000)));
+}
 process.exit(0);

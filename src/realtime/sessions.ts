@@ -7,24 +7,28 @@ export interface SessionToken {
   expiresAt: Date;
 }
 
-interface Watch {
+/** The live subscriptions of one token: one expiry timer for all of them. */
+interface TokenWatch {
   token: SessionToken;
-  end: (message: string) => void;
+  ends: Set<(message: string) => void>;
   timer: NodeJS.Timeout | null;
 }
 
 const REVOKED = 'Your session was revoked: sign in again (logIn) and resubscribe with your last cursor';
+const EXPIRED = 'Your session expired: sign in again (logIn) and resubscribe with your last cursor';
 
 /** setTimeout's longest delay; a later expiry re-arms. */
 const MAX_DELAY = 2_147_483_647;
 
 /**
- * Ends live subscriptions whose token stops being valid: a timer per subscription for its
- * expiry, and one batched query every `checkMs` for the tokens of all live subscriptions to
- * notice the revoked (deleted) ones, instead of a query per subscriber.
+ * Ends live subscriptions whose token stops being valid: a timer per watched token (shared by
+ * all of that token's subscriptions) for its expiry, and one batched query every `checkMs` for
+ * all watched tokens to notice the revoked (deleted) ones, instead of a query per subscriber.
  */
 export class SessionWatch {
-  readonly #watches = new Set<Watch>();
+  /** By token hash. */
+  readonly #tokens = new Map<string, TokenWatch>();
+  #size = 0;
   #timer: NodeJS.Timeout | null = null;
   #checking: Promise<void> | null = null;
 
@@ -34,42 +38,76 @@ export class SessionWatch {
     private readonly logError: (message: string, error: unknown) => void,
   ) {}
 
-  /** Calls `end` once, when the token expires or is revoked; returns the function that stops watching. */
+  /**
+   * Calls `end` once, when the token expires or is revoked; returns the function that stops
+   * watching. Each watch passes its own `end` function (the set of a token's watches is a set of them).
+   */
   watch(token: SessionToken, end: (message: string) => void): () => void {
-    const watch: Watch = { token, end, timer: null };
-    this.#watches.add(watch);
-    this.#arm(watch);
+    let entry = this.#tokens.get(token.hash);
+    if (!entry) {
+      entry = { token, ends: new Set(), timer: null };
+      this.#tokens.set(token.hash, entry);
+      this.#arm(entry);
+    }
+    // a token's entry may end while it is armed (an expiry already past): then so does this
+    if (this.#tokens.get(token.hash) !== entry) {
+      end(EXPIRED);
+      return () => {};
+    }
+    if (entry.ends.has(end)) throw new Error('SessionWatch.watch: this end function is watching already');
+    entry.ends.add(end);
+    this.#size += 1;
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.check(), this.checkMs);
       this.#timer.unref();
     }
-    return () => this.#drop(watch);
+    const watched = entry;
+    return () => this.#drop(watched, end);
   }
 
+  /** Live subscriptions watched. */
   get size(): number {
-    return this.#watches.size;
+    return this.#size;
   }
 
-  #arm(watch: Watch): void {
-    const left = watch.token.expiresAt.getTime() - Date.now();
+  #arm(entry: TokenWatch): void {
+    const left = entry.token.expiresAt.getTime() - Date.now();
     if (left <= 0) {
-      this.#end(watch, 'Your session expired: sign in again (logIn) and resubscribe with your last cursor');
+      this.#end(entry, EXPIRED);
       return;
     }
-    watch.timer = setTimeout(() => this.#arm(watch), Math.min(left, MAX_DELAY));
-    watch.timer.unref();
+    entry.timer = setTimeout(() => this.#arm(entry), Math.min(left, MAX_DELAY));
+    entry.timer.unref();
   }
 
-  #end(watch: Watch, message: string): void {
-    if (!this.#watches.has(watch)) return;
-    this.#drop(watch);
-    watch.end(message);
+  /** Ends every subscription of the token. */
+  #end(entry: TokenWatch, message: string): void {
+    if (this.#tokens.get(entry.token.hash) !== entry) return;
+    const ends = [...entry.ends];
+    this.#forget(entry);
+    for (const end of ends) end(message);
   }
 
-  #drop(watch: Watch): void {
-    if (watch.timer) clearTimeout(watch.timer);
-    this.#watches.delete(watch);
-    if (this.#watches.size === 0 && this.#timer) {
+  #forget(entry: TokenWatch): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#tokens.delete(entry.token.hash);
+    this.#size -= entry.ends.size;
+    entry.ends.clear();
+    this.#idle();
+  }
+
+  #drop(entry: TokenWatch, end: (message: string) => void): void {
+    if (!entry.ends.delete(end)) return;
+    this.#size -= 1;
+    if (entry.ends.size === 0 && this.#tokens.get(entry.token.hash) === entry) {
+      if (entry.timer) clearTimeout(entry.timer);
+      this.#tokens.delete(entry.token.hash);
+    }
+    this.#idle();
+  }
+
+  #idle(): void {
+    if (this.#size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;
     }
@@ -77,9 +115,8 @@ export class SessionWatch {
 
   /** Ends the subscriptions of a token this process revoked (logOut), without waiting for the check. */
   revoked(hash: string): void {
-    for (const watch of [...this.#watches]) {
-      if (watch.token.hash === hash) this.#end(watch, REVOKED);
-    }
+    const entry = this.#tokens.get(hash);
+    if (entry) this.#end(entry, REVOKED);
   }
 
   /** One query for every watched token: the ones no longer stored were revoked. */
@@ -93,8 +130,7 @@ export class SessionWatch {
   }
 
   async #check(): Promise<void> {
-    const watches = [...this.#watches];
-    const hashes = [...new Set(watches.map((w) => w.token.hash))];
+    const hashes = [...this.#tokens.keys()];
     const alive = new Set<string>();
     for (let i = 0; i < hashes.length; i += 500) {
       const rows = await this.data.reader.authToken.findMany({
@@ -103,14 +139,12 @@ export class SessionWatch {
       });
       for (const row of rows) alive.add(row.tokenHash);
     }
-    for (const watch of watches) {
-      if (!alive.has(watch.token.hash)) {
-        this.#end(watch, REVOKED);
-      }
+    for (const hash of hashes) {
+      if (!alive.has(hash)) this.revoked(hash);
     }
   }
 
   stop(): void {
-    for (const watch of [...this.#watches]) this.#drop(watch);
+    for (const entry of [...this.#tokens.values()]) this.#forget(entry);
   }
 }

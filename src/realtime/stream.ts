@@ -72,35 +72,107 @@ function describe(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }
 
+/** A live queue's last item when it was closed with a reason. */
+function endOf(error: Error, lastId: number): StreamEnd | null {
+  if (error instanceof SubscriberOverflowError) return new StreamOverflow(error.message, lastId);
+  if (error instanceof SessionEndedError) return new StreamEnd('UNAUTHENTICATED', error.message, lastId);
+  return null;
+}
+
 /**
  * Resume-by-cursor with no gap and no duplicate: listen to live events first (buffered), replay
  * the later events from the Event table, then drain the buffer, skipping cursors already sent.
+ * Without a cursor the subscriber's stream is its live queue itself.
  */
 export function eventStream(options: StreamOptions): AsyncIterableIterator<EventRow | StreamEnd> {
-  const live = options.bus.listen((event) => matches(options.filter, event), options.capacity);
-  const unwatch = options.session?.watch.watch(options.session.token, (message) =>
+  const { filter } = options;
+  let unwatch: (() => void) | undefined;
+  const live = options.bus.listen<StreamEnd>({
+    accepts: (event) => matches(filter, event),
+    capacity: options.capacity,
+    endOf,
+    // the queue closes when it is returned, fails or ends: the session watch stops with it
+    onClose: () => unwatch?.(),
+  });
+  unwatch = options.session?.watch.watch(options.session.token, (message) =>
     live.fail(new SessionEndedError(message)),
   );
-  const inner = replayThenLive(options, live, () => unwatch?.());
-  // An async generator waiting for the next live event cannot be stopped by return(): the call
-  // queues behind the await, and a disconnected subscriber would stay listening forever. Closing
-  // the live queue first ends that wait, then the generator finishes.
-  return {
-    next: () => inner.next(),
-    return: async () => {
-      unwatch?.();
-      await live.return();
-      return inner.return(undefined);
-    },
-    throw: async (error: unknown) => {
-      unwatch?.();
-      await live.return();
-      return inner.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  if (options.after === null) return live;
+  live.resumeAfter(options.after);
+  return new ReplayThenLive(options, options.after, live);
+}
+
+/**
+ * The stream of a subscriber with a cursor: pages of the log first, then its live queue. An
+ * iterator, not an async generator: a generator waiting for a live event cannot be stopped by
+ * return() (the call queues behind the await), so a disconnected subscriber would stay listening.
+ */
+class ReplayThenLive implements AsyncIterableIterator<EventRow | StreamEnd> {
+  #page: EventRow[] = [];
+  #more = true;
+  #checked = false;
+  #returned = false;
+  #last: number;
+  readonly #where: Prisma.EventWhereInput;
+
+  constructor(
+    private readonly options: StreamOptions,
+    after: number,
+    private readonly live: LiveQueue<StreamEnd>,
+  ) {
+    this.#last = after;
+    this.#where = whereOf(options.filter);
+  }
+
+  async next(): Promise<IteratorResult<EventRow | StreamEnd>> {
+    for (;;) {
+      if (this.#returned) return { value: undefined, done: true };
+      const event = this.#page.shift();
+      if (event) {
+        this.#last = event.id;
+        return { value: event, done: false };
+      }
+      if (!this.#more) return this.live.next();
+      try {
+        await this.#read();
+      } catch (error) {
+        this.#more = false;
+        await this.live.return();
+        throw error;
+      }
+    }
+  }
+
+  async #read(): Promise<void> {
+    const { data } = this.options;
+    if (!this.#checked) {
+      await checkCursor(data, this.#last, this.options.retentionMs);
+      this.#checked = true;
+    }
+    const page = await data.log.readLog({ after: this.#last, limit: PAGE, where: this.#where });
+    this.#page = page;
+    if (page.length < PAGE) {
+      this.#more = false;
+      // the live queue drops what the replay delivers, and an end it gives names this cursor
+      this.live.resumeAfter(page.at(-1)?.id ?? this.#last);
+    }
+  }
+
+  return(): Promise<IteratorResult<EventRow | StreamEnd>> {
+    this.#page = [];
+    this.#more = false;
+    this.#returned = true;
+    return this.live.return();
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<EventRow | StreamEnd>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<EventRow | StreamEnd> {
+    return this;
+  }
 }
 
 /** Refuses a cursor the log has not reached, or one from before the retention. */
@@ -121,42 +193,5 @@ async function checkCursor(data: DataLayer, after: number, retentionMs: number):
         'refetch the data, then subscribe without after',
       { field: 'after', reason: 'CURSOR_EXPIRED' },
     );
-  }
-}
-
-async function* replayThenLive(
-  options: StreamOptions,
-  live: LiveQueue,
-  unwatch: () => void,
-): AsyncGenerator<EventRow | StreamEnd> {
-  const { data, filter } = options;
-  let last = options.after ?? 0;
-  try {
-    if (options.after !== null) {
-      await checkCursor(data, options.after, options.retentionMs);
-      const where = whereOf(filter);
-      for (;;) {
-        const page = await data.log.readLog({ after: last, limit: PAGE, where });
-        for (const event of page) {
-          last = event.id;
-          yield event;
-        }
-        if (page.length < PAGE) break;
-      }
-    }
-    for await (const event of live) {
-      if (event.id <= last) continue; // already replayed
-      last = event.id;
-      yield event;
-    }
-  } catch (error) {
-    // Ends this subscription with a reason instead of an error that would tear down the
-    // transport (a graphql-ws socket carries other subscriptions too).
-    if (error instanceof SubscriberOverflowError) yield new StreamOverflow(error.message, last);
-    else if (error instanceof SessionEndedError) yield new StreamEnd('UNAUTHENTICATED', error.message, last);
-    else throw error;
-  } finally {
-    unwatch();
-    await live.return();
   }
 }

@@ -46,9 +46,18 @@ function cratePages(data: DataLayer) {
   );
 }
 
-/** Per-request DataLoaders (never shared between requests: they cache). */
+/**
+ * Per-request DataLoaders (never shared between requests: they cache), each made when first
+ * used: most requests, and every live subscription's context, never page crates.
+ */
 export function createLoaders(data: DataLayer) {
-  return { cratePages: cratePages(data) };
+  let pages: ReturnType<typeof cratePages> | undefined;
+  return {
+    get cratePages() {
+      pages ??= cratePages(data);
+      return pages;
+    },
+  };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -15,8 +15,9 @@ import { Warehouse } from './warehouse.js';
 const NODE_TYPES = { Warehouse, Crate, InventoryItem, Order, Notification } as const;
 
 /**
- * Subscriptions carry event ids; each subscriber re-reads the row (batched across subscribers
- * by the realtime row loader) with its own selection and its own access checks.
+ * Subscriptions carry event ids; the selection re-reads the row (batched by the realtime row
+ * loader) with the viewer's access checks, once per live event for all subscribers with the
+ * same document, variables and viewer (src/server/shared-events.ts).
  */
 
 export const ModelName = builder.enumType('ModelName', {

@@ -14,8 +14,77 @@ function finalEvent(): ExecutionResult {
   };
 }
 
-interface Live {
-  end(): void;
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+/**
+ * One subscription's results as its transport reads them. Ending it for shutdown returns the
+ * source, which settles the `next()` waiting on it (the realtime streams' live queues settle a
+ * waiting `next()` on return: src/realtime/bus.ts); that end becomes the final event. No race
+ * against a shutdown promise per `next()`: each would leave a reaction on that promise, which
+ * lives as long as the server, for every event of every subscriber.
+ */
+class LiveSubscription implements AsyncIterableIterator<ExecutionResult> {
+  #stopping = false;
+  #finalSent = false;
+  #returned = false;
+
+  constructor(
+    private readonly inner: AsyncIterator<ExecutionResult>,
+    private readonly forget: (subscription: LiveSubscription) => void,
+  ) {}
+
+  /** Sends the final event next (now, if the transport waits for one), then completes. */
+  end(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    void this.#returnInner();
+  }
+
+  #returnInner(): Promise<unknown> {
+    if (this.#returned) return Promise.resolve();
+    this.#returned = true;
+    return Promise.resolve(this.inner.return?.()).catch(() => {});
+  }
+
+  // The subscription counts as live until its transport has taken the final event and asked
+  // for the next one (or hung up): then the event is on its way to the client.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.#finalSent) {
+      this.forget(this);
+      return Promise.resolve(DONE);
+    }
+    if (this.#stopping) return Promise.resolve(this.#final());
+    return this.inner.next().then((step) => {
+      if (!step.done) return step;
+      if (this.#stopping) return this.#final();
+      this.#finalSent = true;
+      this.forget(this);
+      return step;
+    });
+  }
+
+  #final(): IteratorResult<ExecutionResult> {
+    this.#finalSent = true;
+    return { value: finalEvent(), done: false };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.#finalSent = true;
+    this.forget(this);
+    await this.#returnInner();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.#finalSent = true;
+    this.forget(this);
+    await this.#returnInner();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
 }
 
 /**
@@ -24,7 +93,7 @@ interface Live {
  * stream ended and SSE responses end instead of holding the server open.
  */
 export class Subscriptions {
-  readonly #live = new Set<Live>();
+  readonly #live = new Set<LiveSubscription>();
   #closing = false;
   #drained: (() => void) | null = null;
 
@@ -44,60 +113,16 @@ export class Subscriptions {
   }
 
   #wrap(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
-    const inner = source[Symbol.asyncIterator]();
-    let ended = false;
-    let finalSent = false;
-    let stop: () => void = () => {};
-    const stopped = new Promise<'stop'>((resolve) => {
-      stop = () => resolve('stop');
-    });
-    const live: Live = { end: () => stop() };
-    const forget = () => {
-      this.#live.delete(live);
-      if (this.#live.size === 0) this.#drained?.();
-    };
+    const live = new LiveSubscription(source[Symbol.asyncIterator](), this.#forget);
     this.#live.add(live);
-    if (this.#closing) stop();
-    // The subscription counts as live until its transport has taken the final event and asked
-    // for the next one (or hung up): then the event is on its way to the client.
-    const finish = async () => {
-      if (ended) return;
-      ended = true;
-      await inner.return?.();
-    };
-    return {
-      next: async () => {
-        if (finalSent) {
-          forget();
-          return { value: undefined, done: true };
-        }
-        const next = await Promise.race([inner.next(), stopped]);
-        if (next !== 'stop' && !next.done) return next;
-        finalSent = true;
-        if (next !== 'stop') {
-          forget();
-          return next;
-        }
-        void finish();
-        return { value: finalEvent(), done: false };
-      },
-      return: async () => {
-        finalSent = true;
-        forget();
-        await finish();
-        return { value: undefined, done: true };
-      },
-      throw: async (error: unknown) => {
-        finalSent = true;
-        forget();
-        await finish();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    if (this.#closing) live.end();
+    return live;
   }
+
+  readonly #forget = (live: LiveSubscription): void => {
+    if (!this.#live.delete(live)) return;
+    if (this.#live.size === 0) this.#drained?.();
+  };
 
   /** Ends every subscription with the shutdown event; resolves once all have completed (or at the deadline). */
   endAll(deadlineMs: number): Promise<void> {

@@ -15,6 +15,7 @@ import { limitPlugins, parserCacheOptions } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import { usePages } from './pages/index.js';
 import { attachContext, requestIdOf, useRequestLog } from './request.js';
+import { useSharedEventResults } from './shared-events.js';
 import { useGraphQLSSESingleConnection } from './sse.js';
 import { Subscriptions } from './streams.js';
 
@@ -108,6 +109,12 @@ function clientAddressOf(initial: { req?: unknown; request?: unknown }, trustPro
 }
 
 const subscriptionsOf = new WeakMap<App, Subscriptions>();
+const eventResultsOf = new WeakMap<App, ReturnType<typeof useSharedEventResults>>();
+
+/** How many times the app executed a subscription's selection for an event (shared ones count once). */
+export function appEventExecutions(app: App): number {
+  return eventResultsOf.get(app)?.executions() ?? 0;
+}
 
 /** The live subscriptions of an app (http.ts ends them on shutdown). */
 export function appSubscriptions(app: App): Subscriptions {
@@ -160,6 +167,7 @@ export function createApp(deps: AppDeps): App {
   const graphiql = deps.graphiql !== false;
   const file = new DatabaseFile(deps.databaseFile ?? null);
   const subscriptions = new Subscriptions();
+  const eventResults = useSharedEventResults();
   configureTokenCache(data, deps.tokenCacheMs ?? 5_000);
   const mask = createMaskError(logError);
 
@@ -219,10 +227,13 @@ export function createApp(deps: AppDeps): App {
       useWriteGuard(file),
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),
+      // a live event's selection runs once for every subscriber with the same document and viewer
+      eventResults,
       // last: its execute wraps whatever the others set, in the key's unit of work
       useIdempotencyKeys(data),
     ] as Plugin[],
   });
   subscriptionsOf.set(app, subscriptions);
+  eventResultsOf.set(app, eventResults);
   return app;
 }

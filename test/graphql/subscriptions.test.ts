@@ -168,6 +168,26 @@ describe('cursors and sessions', () => {
     await stream.cancel();
   });
 
+  it("a token's subscriptions are watched together: one leaving keeps the other watched, revoking ends it", async () => {
+    const { app, staff, warehouse } = await setup();
+    const before = app.realtime.bus.subscriberCount;
+    const leaving = await sse(app, CRATES, staff);
+    const staying = await sse(app, CRATES, staff);
+    while (app.realtime.bus.subscriberCount < before + 2) await new Promise((r) => setTimeout(r, 10));
+    expect(app.realtime.sessions.size).toBe(2);
+    await leaving.cancel();
+    while (app.realtime.bus.subscriberCount > before + 1) await new Promise((r) => setTimeout(r, 10));
+    expect(app.realtime.sessions.size).toBe(1);
+    await app.data.db.crate.create({ data: { name: 'one left', warehouseId: warehouse.id } });
+    await staying.readUntil((x) => x.includes('one left'));
+    await app.data.db.authToken.deleteMany({});
+    const text = await staying.readUntil((x) => x.includes('event: complete'));
+    expect(text).toMatch(/session was revoked/);
+    expect(app.realtime.sessions.size).toBe(0);
+    expect(app.realtime.bus.subscriberCount).toBe(before);
+    await staying.cancel();
+  });
+
   it('a subscription ends with UNAUTHENTICATED when its token expires', async () => {
     const { app, warehouse } = await setup();
     const admin = await app.data.db.user.findUniqueOrThrow({ where: { username: 'admin' } });

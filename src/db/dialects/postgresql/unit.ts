@@ -149,9 +149,10 @@ async function runBounded<T>(
     }
     const straggling = conn.guard.inFlight > 0;
     conn.guard.close(
-      new TransactionClosedError(
-        'This transaction has already finished: its client can no longer write in it',
-      ),
+      () =>
+        new TransactionClosedError(
+          'This transaction has already finished: its client can no longer write in it',
+        ),
     );
     // A call the unit started but did not await still runs inside it: let it end first.
     await conn.guard.settled();

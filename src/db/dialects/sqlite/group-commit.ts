@@ -82,10 +82,12 @@ export class GroupCommitWriter {
   run<T>(fn: (conn: UnitConnection) => Promise<T>, options: UnitOptions): Promise<T> {
     const stalled = this.#stalledError();
     if (stalled) return Promise.reject(stalled);
+    // The unit's code runs in its caller's async context (AsyncLocalStorage), not the writer's.
+    // (AsyncResource.bind does the same, and defines two deprecated accessors on every call.)
+    const caller = new AsyncResource('signalyard.unit');
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
-        // The unit's code runs in its caller's async context (AsyncLocalStorage), not the writer's.
-        run: AsyncResource.bind(fn),
+        run: (conn) => caller.runInAsyncScope(fn, null, conn),
         options,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -215,9 +217,10 @@ export class GroupCommitWriter {
         return { ok: false, error };
       }
       guard.close(
-        new TransactionClosedError(
-          'This transaction has already finished: its client can no longer write in it',
-        ),
+        () =>
+          new TransactionClosedError(
+            'This transaction has already finished: its client can no longer write in it',
+          ),
       );
       // A call the unit started but did not await still runs inside it.
       await guard.settled();

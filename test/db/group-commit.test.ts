@@ -64,6 +64,15 @@ describe('group commit', () => {
     const commits = t.queries.filter((q) => q === 'COMMIT').length;
     expect(commits).toBeGreaterThanOrEqual(4);
     expect(commits).toBeLessThanOrEqual(10);
+    // Savepoints are named by depth in SQL: a few statements, prepared once (not one per savepoint).
+    const savepointStatements = new Set(t.queries.filter((q) => /^(SAVEPOINT|RELEASE|ROLLBACK TO) /.test(q)));
+    expect([...savepointStatements].sort()).toEqual([
+      'RELEASE sy_1',
+      'RELEASE sy_2',
+      'ROLLBACK TO sy_1',
+      'SAVEPOINT sy_1',
+      'SAVEPOINT sy_2',
+    ]);
 
     // Each accepted create: the crate's event and its warehouse's (newest-crate receiver).
     const events = published.flat();

@@ -59,7 +59,8 @@ if (want('connect')) {
 }
 if (want('fast')) table(await benchFast());
 // on demand only: it is a diagnosis, not a comparison
-if (only === 'profile') table(await benchProfile(process.argv[3]));
+if (only === 'profile')
+  table(await benchProfile(process.argv[3], process.argv[4] ? Number(process.argv[4]) : undefined));
 if (only === 'profile-fanout') {
   table(await benchProfileFanout(process.argv[3], Number(process.argv[4] ?? 2000)));
 }

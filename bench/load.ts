@@ -12,7 +12,9 @@ import { type Server, startBare, startSignalyard } from './servers.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PORTS = { signalyard: 4820, bare: 4821 };
+/** BENCH_PORT_BASE: signalyard listens on it, the bare stack on the next port (default 4820). */
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 4820);
+export const PORTS = { signalyard: PORT_BASE, bare: PORT_BASE + 1 };
 
 interface Run {
   reqPerSec: number;

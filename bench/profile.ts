@@ -1,12 +1,13 @@
 /**
- * `npm run bench profile [createCrate|placeOrder]`: compiled signalyard under `node --cpu-prof`,
- * loaded at c=50 for BENCH_SECONDS, then its self time summed by package (node_modules/<name>,
- * src/<folder>, node internals, native/GC), largest first.
+ * `npm run bench profile [createCrate|placeOrder] [connections]`: compiled signalyard under
+ * `node --cpu-prof`, loaded at c=50 (or the connections given) for BENCH_SECONDS, then its self
+ * time summed by package (node_modules/<name>, src/<folder>, node internals, native/GC), largest
+ * first.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCrate, load, placeOrder } from './load.js';
+import { createCrate, load, PORTS, placeOrder } from './load.js';
 import { startSignalyard } from './servers.js';
 
 interface ProfileNode {
@@ -32,15 +33,20 @@ function packageOf(url: string, functionName: string): string {
   return url;
 }
 
-export async function benchProfile(which = 'createCrate'): Promise<Record<string, string | number>[]> {
+export async function benchProfile(
+  which = 'createCrate',
+  connections = 50,
+): Promise<Record<string, string | number>[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-prof-'));
-  const server = await startSignalyard(4822, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const server = await startSignalyard(PORTS.signalyard, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, 50, seconds);
+  const run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, connections, seconds);
   await server.stop();
   const [name] = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (!name) throw new Error('no profile written');
   const profile = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Profile;
+  // BENCH_PROFILE_OUT: keep the .cpuprofile there (Chrome DevTools or speedscope open it)
+  if (process.env.BENCH_PROFILE_OUT) fs.copyFileSync(path.join(dir, name), process.env.BENCH_PROFILE_OUT);
   fs.rmSync(dir, { recursive: true, force: true });
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
@@ -57,7 +63,7 @@ export async function benchProfile(which = 'createCrate'): Promise<Record<string
     total += delta;
   });
   console.log(
-    `profile: ${which} c=50 for ${seconds} s, ${Math.round(run.reqPerSec)} req/s, ${run.errors} errors, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req`,
+    `profile: ${which} c=${connections} for ${seconds} s, ${Math.round(run.reqPerSec)} req/s, ${run.errors} errors, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req`,
   );
   console.log('top functions by self time:');
   console.table(

@@ -63,6 +63,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** SQLite: simple model calls as one prepared statement beside Prisma (default on; benches compare). */
   fastPath?: boolean;
+  /** SQLite: how long a group-commit batch keeps taking arriving units (default 2 ms). */
+  batchMs?: number;
 }
 
 type DatabaseConfig = Pick<Config, 'databaseKind' | 'sqlitePath' | 'databaseUrl'>;
@@ -143,6 +145,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
     lockWaitMs: options.lockWaitMs ?? transactionTimeoutMs,
     busyTimeoutMs: options.busyTimeoutMs,
     fastPath: options.fastPath,
+    batchMs: options.batchMs,
     logError,
   });
   return new DataLayer(dialect, { logError, transactionTimeoutMs });

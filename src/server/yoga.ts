@@ -8,6 +8,7 @@ import { createMaskError, type ErrorLogger } from '../schema/errors.js';
 import { buildSchema } from '../schema/index.js';
 import { configureTokenCache } from '../schema/sessions.js';
 import { databaseLimiters, type LimiterFactory, useAuthRateLimit } from './auth-limits.js';
+import { useBodyLimit } from './body-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './config.js';
 import { DatabaseFile, useHealth, useWriteGuard } from './health.js';
 import { useIdempotencyKeys } from './idempotency.js';
@@ -180,7 +181,8 @@ export function createApp(deps: AppDeps): App {
     // GraphiQL and /console are served by usePages (src/server/pages), with no CDN.
     graphiql: false,
     maskedErrors: { maskError: (error, message) => mask(error, message) },
-    maxRequestBodySize: limits.maxBodyBytes,
+    // MAX_BODY_BYTES: useBodyLimit below (yoga's check streams every body through a pipeline)
+    maxRequestBodySize: false,
     parserAndValidationCache: parserCacheOptions(limits),
     multipart: false,
     cors: corsOptions(deps.corsOrigins ?? []),
@@ -224,6 +226,8 @@ export function createApp(deps: AppDeps): App {
         // API.md: production turns introspection off unless GRAPHIQL=1, which cannot work without it
         introspection: !production || graphiql,
       }),
+      // after every request parser (yoga's come before these plugins), so it wraps the chosen one
+      useBodyLimit(limits.maxBodyBytes),
       useWriteGuard(file),
       useAuthRateLimit(limits, deps.limiters ?? databaseLimiters(data)),
       subscriptions.plugin(),

@@ -5,7 +5,7 @@
  * only its own rows and events with it; callers get their own results; events come out in
  * cursor order without a gap.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AppError, type Db, type EventRow } from '../../src/db/index.js';
 import { registerReceivers } from '../../src/receivers/index.js';
 import { type Disconnect, preSave } from '../../src/signals/index.js';
@@ -64,6 +64,15 @@ describe('group commit', () => {
     const commits = t.queries.filter((q) => q === 'COMMIT').length;
     expect(commits).toBeGreaterThanOrEqual(4);
     expect(commits).toBeLessThanOrEqual(10);
+    // Savepoints are named by depth in SQL: a few statements, prepared once (not one per savepoint).
+    const savepointStatements = new Set(t.queries.filter((q) => /^(SAVEPOINT|RELEASE|ROLLBACK TO) /.test(q)));
+    expect([...savepointStatements].sort()).toEqual([
+      'RELEASE sy_1',
+      'RELEASE sy_2',
+      'ROLLBACK TO sy_1',
+      'SAVEPOINT sy_1',
+      'SAVEPOINT sy_2',
+    ]);
 
     // Each accepted create: the crate's event and its warehouse's (newest-crate receiver).
     const events = published.flat();
@@ -75,6 +84,36 @@ describe('group commit', () => {
     expect(crateEvents).toEqual(stored.map((c) => c.id));
     const warehouseAfter = await db.warehouse.findUniqueOrThrow({ where: { id: warehouse.id } });
     expect(warehouseAfter.newestCrateId).toBe(stored.at(-1)?.id);
+  });
+
+  it('units arriving in separate turns of the event loop, as requests read from their sockets do, share a transaction', async () => {
+    // A batch bound no slow machine reaches: what is counted is the turns, not the clock.
+    const own = await freshSqliteDatabase({ batchMs: 600_000 });
+    onTestFinished(() => own.close());
+    const warehouse = await own.data.db.warehouse.create({ data: { name: 'turns' } });
+    own.queries.length = 0;
+    // Each create starts in its own macrotask, the first one's batch open before the others
+    // start: a unit runs on microtasks, so they reach the writer only if the batch gives them a
+    // turn of the event loop.
+    const names = Array.from({ length: 20 }, (_, i) => `turn-${i}`);
+    const created = await Promise.all(
+      names.map(
+        (name) =>
+          new Promise<{ name: string }>((resolve, reject) => {
+            setImmediate(() => {
+              own.data.db.crate.create({ data: { name, warehouseId: warehouse.id } }).then(resolve, reject);
+            });
+          }),
+      ),
+    );
+    expect(created.map((c) => c.name)).toEqual(names);
+    // without the turn: one COMMIT per unit
+    expect(own.queries.filter((q) => q === 'COMMIT')).toHaveLength(1);
+    const stored = await own.data.db.crate.findMany({
+      where: { warehouseId: warehouse.id },
+      orderBy: { id: 'asc' },
+    });
+    expect(stored.map((c) => c.name)).toEqual(names);
   });
 
   it("a unit that fails rolls back only its savepoint: the batch's others commit", async () => {

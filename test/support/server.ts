@@ -12,7 +12,7 @@ export interface Started {
 }
 
 /** What `npm start` execs: the compiled server, plain node (the global set-up rebuilds dist/ when stale). */
-export const MAIN = ['dist/server/main.js'];
+export const MAIN = ['--max-semi-space-size=32', 'dist/server/main.js'];
 
 /**
  * Runs what `npm start` runs, as a real process with this environment (`main`: the server file

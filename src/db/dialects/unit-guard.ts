@@ -7,12 +7,15 @@ import { TransactionClosedError, TransactionTimeoutError } from './errors.js';
  * no longer reach the connection, which by then serves the next unit.
  */
 export class UnitGuard {
-  #closed: Error | null = null;
+  /** Why calls are refused: the error, or what makes it when a call comes (most never do). */
+  #closed: Error | (() => Error) | null = null;
   #inFlight = 0;
   #idle: Array<() => void> = [];
 
   check(): void {
-    if (this.#closed) throw this.#closed;
+    if (this.#closed === null) return;
+    if (typeof this.#closed === 'function') this.#closed = this.#closed();
+    throw this.#closed;
   }
 
   get open(): boolean {
@@ -35,8 +38,12 @@ export class UnitGuard {
     }
   }
 
-  /** Refuses every later call with `reason`. */
-  close(reason: Error): void {
+  /**
+   * Refuses every later call with `reason`. A function is called once, by the first refused call:
+   * a unit that ends normally closes its guard and nobody calls it again, so its error is never
+   * built (capturing a stack costs more than the unit's own SQL).
+   */
+  close(reason: Error | (() => Error)): void {
     this.#closed ??= reason;
   }
 
@@ -130,10 +137,12 @@ export async function runWithinDeadline<T>(
       return { outcome: { ok: false, error }, timedOut: true, straggling: guard.inFlight > 0 };
     }
     const straggling = guard.inFlight > 0;
+    // Built only if a late call comes: most units end and are never called again.
     guard.close(
-      new TransactionClosedError(
-        'This transaction has already finished: its client can no longer write in it',
-      ),
+      () =>
+        new TransactionClosedError(
+          'This transaction has already finished: its client can no longer write in it',
+        ),
     );
     await guard.settled();
     return { outcome: first, timedOut: false, straggling };

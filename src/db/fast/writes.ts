@@ -113,6 +113,9 @@ function bulkWhere(call: Call, q: Query, args: Args): string {
   if (!Number.isSafeInteger(limit) || (limit as number) < 1) decline();
   const id = call.model.id ?? decline();
   const inner = `SELECT ${q.column(id)} FROM ${call.table()}${whereClause(compileWhere(q, call.model, args.where))}`;
+  // Limit 1 (the pipeline's update of one row) as a scalar subquery: the same rows, without the
+  // ephemeral table SQLite builds for IN (~60 µs of a ~6 µs UPDATE on a warm connection).
+  if (limit === 1) return ` WHERE ${q.column(id)} = (${inner} LIMIT 1)`;
   return ` WHERE ${q.column(id)} IN (${inner} LIMIT ${q.bind(limit)})`;
 }
 

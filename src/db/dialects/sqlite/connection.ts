@@ -180,9 +180,14 @@ export class SqliteConnection {
     if (this.db.inTransaction) this.#exec('ROLLBACK');
   }
 
+  /**
+   * Opens a savepoint; returns its handle, never given twice. In SQL a savepoint is named by its
+   * depth (sy_1, sy_2, …: distinct on the stack, so each names its own), so a few cached
+   * statements serve every unit: a unique name in the SQL was a new statement to prepare each time.
+   */
   savepoint(): string {
     const name = `sp${++this.#nextSavepoint}`;
-    this.#exec(`SAVEPOINT ${name}`);
+    this.#exec(`SAVEPOINT sy_${this.#savepoints.length + 1}`);
     this.#savepoints.push(name);
     return name;
   }
@@ -195,7 +200,7 @@ export class SqliteConnection {
           '(two writes ran interleaved on one transaction: await each write before the next)',
       );
     }
-    this.#exec(`RELEASE ${name}`);
+    this.#exec(`RELEASE sy_${this.#savepoints.length}`);
     this.#savepoints.pop();
   }
 
@@ -203,8 +208,8 @@ export class SqliteConnection {
     const at = this.#savepoints.lastIndexOf(name);
     if (at === -1) throw new Error(`ROLLBACK TO ${name}: no such open savepoint`);
     // ROLLBACK TO cancels the savepoints opened after it; RELEASE then closes this one.
-    this.#exec(`ROLLBACK TO ${name}`);
-    this.#exec(`RELEASE ${name}`);
+    this.#exec(`ROLLBACK TO sy_${at + 1}`);
+    this.#exec(`RELEASE sy_${at + 1}`);
     this.#savepoints.length = at;
   }
 

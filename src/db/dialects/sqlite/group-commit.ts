@@ -69,7 +69,8 @@ type Outcome = UnitOutcome<unknown>;
 /**
  * The single writer of a SQLite file, with group commit. Units of work queue here; the writer
  * takes every one waiting when the batch opens (up to `maxUnits`), and those arriving while the
- * batch has run less than `maxBatchMs`, opens one transaction (BEGIN IMMEDIATE), runs each unit in its own
+ * batch has run less than `maxBatchMs` (an empty queue gets a turn of the event loop to fill, see
+ * #batch), opens one transaction (BEGIN IMMEDIATE), runs each unit in its own
  * savepoint one after the other, commits once, then hands each unit's `afterCommit` on in commit
  * order and resolves each caller with its own result. A unit that fails rolls back only its
  * savepoint and fails at once; a failed COMMIT fails every unit of the batch.
@@ -92,10 +93,12 @@ export class GroupCommitWriter {
       this.#logRefusal(1, stalled);
       return Promise.reject(stalled);
     }
+    // The unit's code runs in its caller's async context (AsyncLocalStorage), not the writer's.
+    // (AsyncResource.bind does the same, and defines two deprecated accessors on every call.)
+    const caller = new AsyncResource('signalyard.unit');
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
-        // The unit's code runs in its caller's async context (AsyncLocalStorage), not the writer's.
-        run: AsyncResource.bind(fn),
+        run: (conn) => caller.runInAsyncScope(fn, null, conn),
         options,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -158,24 +161,30 @@ export class GroupCommitWriter {
     const waiting = this.#queue.length;
     const committed: Array<{ pending: Pending; value: unknown }> = [];
     let taken = 0;
-    while (
-      this.#queue.length > 0 &&
-      taken < this.options.maxUnits &&
-      (taken < waiting || performance.now() - started < this.options.maxBatchMs)
-    ) {
-      const pending = this.#queue.shift() as Pending;
-      taken += 1;
-      let outcome: Outcome;
-      try {
-        outcome = await this.#unit(pending);
-      } catch (error) {
-        // The savepoints no longer match what the units opened: nothing in this batch is safe.
-        this.connection.rollback();
-        for (const failed of [pending, ...committed.map((c) => c.pending)]) failed.reject(error);
-        return;
+    const young = () => performance.now() - started < this.options.maxBatchMs;
+    for (;;) {
+      while (this.#queue.length > 0 && taken < this.options.maxUnits && (taken < waiting || young())) {
+        const pending = this.#queue.shift() as Pending;
+        taken += 1;
+        let outcome: Outcome;
+        try {
+          outcome = await this.#unit(pending);
+        } catch (error) {
+          // The savepoints no longer match what the units opened: nothing in this batch is safe.
+          this.connection.rollback();
+          for (const failed of [pending, ...committed.map((c) => c.pending)]) failed.reject(error);
+          return;
+        }
+        if (outcome.ok) committed.push({ pending, value: outcome.value });
+        else pending.reject(outcome.error);
       }
-      if (outcome.ok) committed.push({ pending, value: outcome.value });
-      else pending.reject(outcome.error);
+      // A unit runs on microtasks (better-sqlite3 is synchronous), so while it runs no other
+      // request is read from its socket: the queue stays empty however many are in flight, and
+      // every unit would commit alone. One turn of the event loop lets the requests already
+      // received reach the writer; the batch goes on while turns bring units and it is young.
+      if (this.#queue.length > 0 || taken >= this.options.maxUnits || !young()) break;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.#queue.length === 0) break;
     }
     try {
       this.connection.commit();

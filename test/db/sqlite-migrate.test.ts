@@ -274,4 +274,27 @@ PRAGMA defer_foreign_keys=OFF;`;
       holder.close();
     }
   });
+  it('reading what is pending waits for a lock that blocks readers too (a file not in WAL yet, e.g. restored from a backup), then applies', async () => {
+    const f = file();
+    const migrations = migrationsFolder(dir, {
+      extra: { '29990101000000_later': 'CREATE TABLE "Later" ("id" INTEGER);' },
+    });
+    const holder = new Database(f);
+    try {
+      holder.pragma('journal_mode = DELETE');
+      // an exclusive lock in rollback-journal mode keeps readers out as well
+      holder.exec('BEGIN EXCLUSIVE');
+      const error = await migrateSqlite(f, { dir: migrations, busyTimeoutMs: 300 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toMatch(
+        /^migrations on .* not applied: another process kept the write lock for \d+ ms \(SQLITE_BUSY\)/,
+      );
+      setTimeout(() => holder.exec('COMMIT'), 200);
+      expect((await migrateSqlite(f, { dir: migrations })).applied).toEqual(['29990101000000_later']);
+      expect(tableNames(f)).toContain('Later');
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
 });

@@ -138,7 +138,13 @@ export async function migrateSqlite(
   const dir = options.dir ?? SQLITE_MIGRATIONS_DIR;
   const bound = options.busyTimeoutMs ?? 30_000;
   // Nothing pending: no write lock is taken, so a second process starts beside a busy server.
-  let pending = pendingSqliteMigrations(file, dir);
+  // Reading can be refused too (a file not in WAL yet, under another connection's exclusive lock).
+  let pending = await whileBusy(
+    () => pendingSqliteMigrations(file, dir),
+    bound,
+    () => `migrations on ${file}`,
+    options.onLockWait,
+  );
   const applied: string[] = [];
   if (pending.length === 0) return { applied };
   // SQLite creates the file, not its folder.

@@ -233,6 +233,27 @@ PRAGMA defer_foreign_keys=OFF;`;
     expect(tableNames(f)).not.toContain('Later');
   });
 
+  it('an applied migration checked out with other line endings (CRLF) counts as applied, as Prisma counts it', async () => {
+    // Prisma's schema engine compares a script with its recorded checksum as is, with CRLF made
+    // LF and with LF made CRLF (schema-connector checksum.rs, script_matches_checksum): a checkout
+    // with core.autocrlf is not a changed migration, and `prisma migrate status` says up to date.
+    const f = file();
+    const migrations = migrationsFolder(dir, {
+      extra: { '29990101000000_later': 'CREATE TABLE "Later" ("id" INTEGER);\n' },
+    });
+    for (const name of fs.readdirSync(migrations)) {
+      const script = path.join(migrations, name, 'migration.sql');
+      fs.writeFileSync(script, fs.readFileSync(script, 'utf8').replace(/\r?\n/g, '\r\n'));
+    }
+    expect(pendingSqliteMigrations(f, migrations).map((m) => m.name)).toEqual(['29990101000000_later']);
+    expect((await migrateSqlite(f, { dir: migrations })).applied).toEqual(['29990101000000_later']);
+    // and back: the database migrated from CRLF files, the folder with LF again
+    const lf = migrationsFolder(dir, {
+      extra: { '29990101000000_later': 'CREATE TABLE "Later" ("id" INTEGER);\n' },
+    });
+    expect(pendingSqliteMigrations(f, lf)).toEqual([]);
+  });
+
   it('a migration Prisma left marked failed (started, never finished) is refused, saying how to resolve it', async () => {
     const f = file();
     open(f, (db) =>

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { decodeCursor, encodeCursor } from '../../src/realtime/index.js';
 import { issueToken } from '../../src/schema/auth.js';
+import { appSubscriptions } from '../../src/server/yoga.js';
 import { type TestApp, testApp } from '../support/app.js';
 
 let t: TestApp | undefined;
@@ -134,6 +135,20 @@ describe('the event log tailer', () => {
 });
 
 describe('cursors and sessions', () => {
+  it('a subscription whose stream fails (a refused cursor) leaves the live set: nothing of it is kept', async () => {
+    const { app, staff, warehouse } = await setup();
+    await app.data.db.crate.create({ data: { name: 'only one', warehouseId: warehouse.id } });
+    const newest = await app.data.reader.event.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    const live = appSubscriptions(app.app);
+    const ahead = await sse(app, CRATES, staff, { after: encodeCursor(newest.id + 5) });
+    expect(await ahead.readUntil((x) => x.includes('CURSOR_AHEAD'))).toContain('BAD_USER_INPUT');
+    // the server ends it without the client hanging up (shutdown would otherwise wait for it)
+    for (let i = 0; i < 500 && live.count > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(live.count).toBe(0);
+    expect(app.realtime.bus.subscriberCount).toBe(0);
+    await ahead.cancel();
+  });
+
   it('a cursor the log has not reached is BAD_USER_INPUT with reason CURSOR_AHEAD', async () => {
     const { app, staff, warehouse } = await setup();
     await app.data.db.crate.create({ data: { name: 'only one', warehouseId: warehouse.id } });

@@ -183,6 +183,37 @@ describe('cursors and sessions', () => {
     await stream.cancel();
   });
 
+  it('a token revoked during a replay ends the replay too: UNAUTHENTICATED next, its lastCursor the last event sent', async () => {
+    const { app, staff, warehouse } = await setup();
+    const first = await app.data.db.crate.create({ data: { name: 'c0', warehouseId: warehouse.id } });
+    const start = await app.data.reader.event.findFirstOrThrow({
+      where: { model: 'Crate', rowId: first.id },
+    });
+    const total = 40;
+    for (let i = 1; i <= total; i++)
+      await app.data.db.crate.create({ data: { name: `c${i}`, warehouseId: warehouse.id } });
+    // the client reads slowly: the replay is under way when the token is revoked
+    const stream = await sse(app, CRATES, staff, { after: encodeCursor(start.id) });
+    await stream.readUntil((x) => x.includes('"c1"'));
+    await app.data.db.authToken.deleteMany({});
+    await app.realtime.sessions.check();
+    const text = await stream.readUntil((x) => x.includes('event: complete'));
+    const payloads = [...text.matchAll(/^data: (.+)$/gm)].map(
+      (m) =>
+        JSON.parse(m[1] as string) as {
+          data?: { postSave: { cursor: string; node: { name: string } } } | null;
+          errors?: { extensions: { code: string; lastCursor?: string } }[];
+        },
+    );
+    const sent = payloads.filter((p) => p.data?.postSave).map((p) => p.data?.postSave);
+    const end = payloads.at(-1)?.errors?.[0]?.extensions;
+    expect(end?.code).toBe('UNAUTHENTICATED');
+    // not the rest of the backlog: the revoked token is sent no more events than were on their way
+    expect(sent.length).toBeLessThan(total);
+    expect(end?.lastCursor).toBe(sent.at(-1)?.cursor);
+    await stream.cancel();
+  });
+
   it("a token's subscriptions are watched together: one leaving keeps the other watched, revoking ends it", async () => {
     const { app, staff, warehouse } = await setup();
     const before = app.realtime.bus.subscriberCount;

@@ -254,6 +254,15 @@ PRAGMA defer_foreign_keys=OFF;`;
     expect(pendingSqliteMigrations(f, lf)).toEqual([]);
   });
 
+  it('a file that is not a SQLite database is refused naming the file', async () => {
+    const f = path.join(dir, 'not-a-database.db');
+    fs.writeFileSync(f, 'these are notes, not a database\n'.repeat(10));
+    const error = await migrateSqlite(f).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toContain(f);
+    expect((error as Error).message).toMatch(/file is not a database/);
+  });
+
   it('a migration Prisma left marked failed (started, never finished) is refused, saying how to resolve it', async () => {
     const f = file();
     open(f, (db) =>

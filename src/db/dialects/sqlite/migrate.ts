@@ -76,6 +76,20 @@ export function pendingSqliteMigrations(file: string, dir = SQLITE_MIGRATIONS_DI
   }
 }
 
+/** What is pending, or why the file's history cannot be read, naming the file (busy: retried). */
+function readPending(file: string, dir: string): MigrationFile[] {
+  try {
+    return pendingSqliteMigrations(file, dir);
+  } catch (error) {
+    if (isBusy(error) || !(error instanceof Database.SqliteError)) throw error;
+    const reason = error.message;
+    throw new MigrationError(
+      `${file}: its migration history cannot be read (${reason}): is DATABASE_URL the signalyard database file?`,
+      { cause: error },
+    );
+  }
+}
+
 export interface SqliteMigrateOptions {
   dir?: string;
   /** How long each migration waits for the write lock another process holds (default 30 s). */
@@ -140,7 +154,7 @@ export async function migrateSqlite(
   // Nothing pending: no write lock is taken, so a second process starts beside a busy server.
   // Reading can be refused too (a file not in WAL yet, under another connection's exclusive lock).
   let pending = await whileBusy(
-    () => pendingSqliteMigrations(file, dir),
+    () => readPending(file, dir),
     bound,
     () => `migrations on ${file}`,
     options.onLockWait,

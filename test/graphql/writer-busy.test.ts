@@ -79,8 +79,8 @@ describe('a write queued behind a long transaction', () => {
 
   it('with an Idempotency-Key: the same SERVICE_UNAVAILABLE (WRITER_BUSY), nothing kept, and the retry with that key runs', async () => {
     const { t, staff } = await app({ lockWaitMs: 200 });
-    const send = () =>
-      t.app.fetch('http://yoga/graphql', {
+    const send = async () =>
+      await t.app.fetch('http://yoga/graphql', {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

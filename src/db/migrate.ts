@@ -34,6 +34,25 @@ export function checksumOf(sql: string): string {
 }
 
 /**
+ * Whether a migration on disk is the one a `_prisma_migrations` checksum recorded, by Prisma's
+ * rule (schema-connector's script_matches_checksum): the script as is, with CRLF made LF, or with
+ * LF made CRLF (git may check a file out with either), and checksums Prisma once wrote without
+ * zero-padding each byte. Otherwise a checkout with other line endings would be refused here
+ * while `prisma migrate status` calls the database up to date.
+ */
+export function matchesChecksum(sql: string, recorded: string): boolean {
+  const variants = [sql, sql.replaceAll('\r\n', '\n'), sql.replaceAll('\n', '\r\n')];
+  return variants.some((script) => {
+    const digest = createHash('sha256').update(script).digest();
+    const hex =
+      recorded.length > 0 && recorded.length !== 64
+        ? [...digest].map((byte) => byte.toString(16)).join('')
+        : digest.toString('hex');
+    return hex === recorded;
+  });
+}
+
+/**
  * The migrations of a folder, sorted by the full folder name as Prisma sorts them (two folders
  * may share a timestamp: `20261201220000_hardening` runs before `20261201220000_write_path`).
  * A folder without migration.sql is refused, as Prisma refuses it (P3015).
@@ -83,7 +102,7 @@ export function planMigrations(
   for (const migration of local) {
     const checksum = applied.get(migration.name);
     if (checksum === undefined) pending.push(migration);
-    else if (checksum !== migration.checksum) {
+    else if (!matchesChecksum(migration.sql, checksum)) {
       throw new MigrationError(
         `migration ${migration.name} was changed after it was applied to this database (checksum ` +
           `${checksum.slice(0, 12)}… recorded, ${migration.checksum.slice(0, 12)}… on disk): put the applied ` +

@@ -44,6 +44,11 @@ export class LiveQueue<End = never> implements AsyncIterableIterator<EventRow | 
     private readonly detach: () => void,
   ) {}
 
+  /** Closed with a reason (`fail`): its end comes next, whatever a replay still has to send. */
+  get failed(): boolean {
+    return this.#error !== null;
+  }
+
   accepts(event: EventRow): boolean {
     return this.options.accepts(event);
   }

@@ -127,6 +127,15 @@ class ReplayThenLive implements AsyncIterableIterator<EventRow | StreamEnd> {
   async next(): Promise<IteratorResult<EventRow | StreamEnd>> {
     for (;;) {
       if (this.#returned) return { value: undefined, done: true };
+      if (this.live.failed && (this.#more || this.#page.length > 0)) {
+        // its token ended (or it fell behind) during the replay: the end, naming the last event
+        // sent, comes now, not after the rest of the backlog (a revoked token must not get more)
+        this.#page = [];
+        this.#more = false;
+        // the last page read set it to the page's end; nothing came from the queue yet
+        this.live.lastId = this.#last;
+        return this.live.next();
+      }
       const event = this.#page.shift();
       if (event) {
         this.#last = event.id;

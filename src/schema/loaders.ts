@@ -48,7 +48,8 @@ function cratePages(data: DataLayer) {
 
 /**
  * Per-request DataLoaders (never shared between requests: they cache), each made when first
- * used: most requests, and every live subscription's context, never page crates.
+ * used: most requests never page crates. A live subscription's events each get their own
+ * (src/server/shared-events.ts), so no event reads what an earlier one cached.
  */
 export function createLoaders(data: DataLayer) {
   let pages: ReturnType<typeof cratePages> | undefined;

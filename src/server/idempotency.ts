@@ -291,7 +291,10 @@ export function useIdempotencyKeys(data: DataLayer): Plugin<Context> {
             const { errors } = error.result;
             return error.result.data === undefined ? error.result : { data: null, ...(errors && { errors }) };
           }
-          if (error instanceof AppError) return { errors: [mask(error, 'Unexpected error.')] };
+          // an expected refusal (an AppError, the SQLite writer busy or locked: SERVICE_UNAVAILABLE)
+          // is the client's answer; only the unexpected ones go on to be masked and logged
+          const coded = mask(error, 'Unexpected error.');
+          if (coded.extensions.code !== 'INTERNAL_SERVER_ERROR') return { errors: [coded] };
           throw error;
         }
       });

@@ -9,6 +9,7 @@ import {
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context } from '../schema/context.js';
+import { createLoaders } from '../schema/loaders.js';
 
 /**
  * How long one execution of an event's selection is shared: the realtime row loader keeps a
@@ -38,6 +39,18 @@ function shareKey(args: ExecutionArgs, documentId: number): string | null {
   return JSON.stringify([documentId, args.operationName ?? null, args.variableValues ?? null, viewer]);
 }
 
+/**
+ * The context one event's execution reads: the subscription's, with DataLoaders of its own. The
+ * loaders cache (per request, src/schema/loaders.ts), and a subscription's context lives as long
+ * as the subscription: every later event would get the first event's answers (a warehouse's
+ * crates page), and the cache would grow with every event until the subscriber leaves.
+ */
+function eventContext(contextValue: unknown): unknown {
+  const context = contextValue as Partial<Context> | undefined;
+  if (!context?.loaders || !context.data) return contextValue; // not a signalyard context
+  return { ...context, loaders: createLoaders(context.data) };
+}
+
 /** What graphql-js's mapSourceToResponse makes of an error of the source stream. */
 function wrapSourceError(error: unknown, args: ExecutionArgs): GraphQLError {
   const operation = getOperationAST(args.document, args.operationName ?? undefined);
@@ -65,7 +78,7 @@ export function useSharedEventResults(): Plugin<Context> & { executions(): numbe
   const executeEvent = (args: ExecutionArgs, event: unknown): Executed => {
     executions += 1;
     try {
-      return execute({ ...args, rootValue: event });
+      return execute({ ...args, contextValue: eventContext(args.contextValue), rootValue: event });
     } catch (error) {
       return { errors: [wrapSourceError(error, args)] };
     }

@@ -233,6 +233,36 @@ PRAGMA defer_foreign_keys=OFF;`;
     expect(tableNames(f)).not.toContain('Later');
   });
 
+  it('an applied migration checked out with other line endings (CRLF) counts as applied, as Prisma counts it', async () => {
+    // Prisma's schema engine compares a script with its recorded checksum as is, with CRLF made
+    // LF and with LF made CRLF (schema-connector checksum.rs, script_matches_checksum): a checkout
+    // with core.autocrlf is not a changed migration, and `prisma migrate status` says up to date.
+    const f = file();
+    const migrations = migrationsFolder(dir, {
+      extra: { '29990101000000_later': 'CREATE TABLE "Later" ("id" INTEGER);\n' },
+    });
+    for (const name of fs.readdirSync(migrations)) {
+      const script = path.join(migrations, name, 'migration.sql');
+      fs.writeFileSync(script, fs.readFileSync(script, 'utf8').replace(/\r?\n/g, '\r\n'));
+    }
+    expect(pendingSqliteMigrations(f, migrations).map((m) => m.name)).toEqual(['29990101000000_later']);
+    expect((await migrateSqlite(f, { dir: migrations })).applied).toEqual(['29990101000000_later']);
+    // and back: the database migrated from CRLF files, the folder with LF again
+    const lf = migrationsFolder(dir, {
+      extra: { '29990101000000_later': 'CREATE TABLE "Later" ("id" INTEGER);\n' },
+    });
+    expect(pendingSqliteMigrations(f, lf)).toEqual([]);
+  });
+
+  it('a file that is not a SQLite database is refused naming the file', async () => {
+    const f = path.join(dir, 'not-a-database.db');
+    fs.writeFileSync(f, 'these are notes, not a database\n'.repeat(10));
+    const error = await migrateSqlite(f).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toContain(f);
+    expect((error as Error).message).toMatch(/file is not a database/);
+  });
+
   it('a migration Prisma left marked failed (started, never finished) is refused, saying how to resolve it', async () => {
     const f = file();
     open(f, (db) =>
@@ -269,6 +299,29 @@ PRAGMA defer_foreign_keys=OFF;`;
       // held briefly: the migration waits for it and applies
       setTimeout(() => holder.exec('COMMIT'), 200);
       expect((await migrateSqlite(f, { dir: migrations })).applied).toEqual(['29990101000000_later']);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+  it('reading what is pending waits for a lock that blocks readers too (a file not in WAL yet, e.g. restored from a backup), then applies', async () => {
+    const f = file();
+    const migrations = migrationsFolder(dir, {
+      extra: { '29990101000000_later': 'CREATE TABLE "Later" ("id" INTEGER);' },
+    });
+    const holder = new Database(f);
+    try {
+      holder.pragma('journal_mode = DELETE');
+      // an exclusive lock in rollback-journal mode keeps readers out as well
+      holder.exec('BEGIN EXCLUSIVE');
+      const error = await migrateSqlite(f, { dir: migrations, busyTimeoutMs: 300 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toMatch(
+        /^migrations on .* not applied: another process kept the write lock for \d+ ms \(SQLITE_BUSY\)/,
+      );
+      setTimeout(() => holder.exec('COMMIT'), 200);
+      expect((await migrateSqlite(f, { dir: migrations })).applied).toEqual(['29990101000000_later']);
+      expect(tableNames(f)).toContain('Later');
     } finally {
       if (holder.inTransaction) holder.exec('ROLLBACK');
       holder.close();

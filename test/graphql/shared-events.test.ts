@@ -181,3 +181,26 @@ describe('shared subscription results', () => {
     for (const reader of readers) await reader.cancel();
   });
 });
+
+describe('per-request loaders in a live subscription', () => {
+  it("each event reads the warehouse's crates as they are then, not as the first event saw them", async () => {
+    t = await testApp();
+    const staff = (await t.staff()).token;
+    const query =
+      'subscription { postSave(model: WAREHOUSE) { node { ... on Warehouse { crates(first: 10) { edges { node { name } } } } } } }';
+    const reader = await subscribe(t, query, staff);
+    await listening(t, 1);
+    const warehouse = await t.data.db.warehouse.create({ data: { name: 'W' } });
+    await reader.until((p) => p.length === 1);
+    // the newest-crate receiver updates the warehouse: a second Warehouse event
+    await t.data.db.crate.create({ data: { name: 'first', warehouseId: warehouse.id } });
+    const names = (payloads: string[]) =>
+      payloads.map((p) =>
+        (JSON.parse(p).data.postSave.node.crates.edges as { node: { name: string } }[]).map(
+          (e) => e.node.name,
+        ),
+      );
+    expect(names(await reader.until((p) => p.length === 2))).toEqual([[], ['first']]);
+    await reader.cancel();
+  });
+});

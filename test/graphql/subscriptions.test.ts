@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { decodeCursor, encodeCursor } from '../../src/realtime/index.js';
 import { issueToken } from '../../src/schema/auth.js';
+import { appSubscriptions } from '../../src/server/yoga.js';
 import { type TestApp, testApp } from '../support/app.js';
 
 let t: TestApp | undefined;
@@ -134,6 +135,20 @@ describe('the event log tailer', () => {
 });
 
 describe('cursors and sessions', () => {
+  it('a subscription whose stream fails (a refused cursor) leaves the live set: nothing of it is kept', async () => {
+    const { app, staff, warehouse } = await setup();
+    await app.data.db.crate.create({ data: { name: 'only one', warehouseId: warehouse.id } });
+    const newest = await app.data.reader.event.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    const live = appSubscriptions(app.app);
+    const ahead = await sse(app, CRATES, staff, { after: encodeCursor(newest.id + 5) });
+    expect(await ahead.readUntil((x) => x.includes('CURSOR_AHEAD'))).toContain('BAD_USER_INPUT');
+    // the server ends it without the client hanging up (shutdown would otherwise wait for it)
+    for (let i = 0; i < 500 && live.count > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(live.count).toBe(0);
+    expect(app.realtime.bus.subscriberCount).toBe(0);
+    await ahead.cancel();
+  });
+
   it('a cursor the log has not reached is BAD_USER_INPUT with reason CURSOR_AHEAD', async () => {
     const { app, staff, warehouse } = await setup();
     await app.data.db.crate.create({ data: { name: 'only one', warehouseId: warehouse.id } });
@@ -165,6 +180,37 @@ describe('cursors and sessions', () => {
     expect(text).toMatch(/session was revoked/);
     expect(app.realtime.bus.subscriberCount).toBe(before);
     expect(app.realtime.sessions.size).toBe(0);
+    await stream.cancel();
+  });
+
+  it('a token revoked during a replay ends the replay too: UNAUTHENTICATED next, its lastCursor the last event sent', async () => {
+    const { app, staff, warehouse } = await setup();
+    const first = await app.data.db.crate.create({ data: { name: 'c0', warehouseId: warehouse.id } });
+    const start = await app.data.reader.event.findFirstOrThrow({
+      where: { model: 'Crate', rowId: first.id },
+    });
+    const total = 40;
+    for (let i = 1; i <= total; i++)
+      await app.data.db.crate.create({ data: { name: `c${i}`, warehouseId: warehouse.id } });
+    // the client reads slowly: the replay is under way when the token is revoked
+    const stream = await sse(app, CRATES, staff, { after: encodeCursor(start.id) });
+    await stream.readUntil((x) => x.includes('"c1"'));
+    await app.data.db.authToken.deleteMany({});
+    await app.realtime.sessions.check();
+    const text = await stream.readUntil((x) => x.includes('event: complete'));
+    const payloads = [...text.matchAll(/^data: (.+)$/gm)].map(
+      (m) =>
+        JSON.parse(m[1] as string) as {
+          data?: { postSave: { cursor: string; node: { name: string } } } | null;
+          errors?: { extensions: { code: string; lastCursor?: string } }[];
+        },
+    );
+    const sent = payloads.filter((p) => p.data?.postSave).map((p) => p.data?.postSave);
+    const end = payloads.at(-1)?.errors?.[0]?.extensions;
+    expect(end?.code).toBe('UNAUTHENTICATED');
+    // not the rest of the backlog: the revoked token is sent no more events than were on their way
+    expect(sent.length).toBeLessThan(total);
+    expect(end?.lastCursor).toBe(sent.at(-1)?.cursor);
     await stream.cancel();
   });
 

@@ -77,6 +77,36 @@ describe('a write queued behind a long transaction', () => {
     expect(await count(t, 'queued')).toBe(1);
   });
 
+  it('with an Idempotency-Key: the same SERVICE_UNAVAILABLE (WRITER_BUSY), nothing kept, and the retry with that key runs', async () => {
+    const { t, staff } = await app({ lockWaitMs: 200 });
+    const send = async () =>
+      await t.app.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${staff}`,
+          'idempotency-key': 'busy-1',
+        },
+        body: JSON.stringify({ query: CREATE, variables: { name: 'keyed' } }),
+      });
+    let settle!: () => void;
+    const mutationDone = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const { outcome } = await holdWriter(t, mutationDone);
+    const refused = await send().finally(settle);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { errors: unknown[] }).errors).toMatchObject([
+      { extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'WRITER_BUSY', retryAfter: 1 } },
+    ]);
+    expect(t.masked).toEqual([]);
+    expect(await outcome).toBe('committed');
+    const retried = await send();
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(((await retried.json()) as { errors?: unknown }).errors).toBeUndefined();
+    expect(await count(t, 'keyed')).toBe(1);
+  });
+
   it('by default lockWaitMs is the transaction timeout: behind an ordinary transaction the write waits, even past that one timing out', async () => {
     const { t, staff } = await app({ transactionTimeoutMs: 600 });
     const { outcome } = await holdWriter(t, new Promise(() => {})); // never lets go by itself

@@ -76,6 +76,20 @@ export function pendingSqliteMigrations(file: string, dir = SQLITE_MIGRATIONS_DI
   }
 }
 
+/** What is pending, or why the file's history cannot be read, naming the file (busy: retried). */
+function readPending(file: string, dir: string): MigrationFile[] {
+  try {
+    return pendingSqliteMigrations(file, dir);
+  } catch (error) {
+    if (isBusy(error) || !(error instanceof Database.SqliteError)) throw error;
+    const reason = error.message;
+    throw new MigrationError(
+      `${file}: its migration history cannot be read (${reason}): is DATABASE_URL the signalyard database file?`,
+      { cause: error },
+    );
+  }
+}
+
 export interface SqliteMigrateOptions {
   dir?: string;
   /** How long each migration waits for the write lock another process holds (default 30 s). */
@@ -138,7 +152,13 @@ export async function migrateSqlite(
   const dir = options.dir ?? SQLITE_MIGRATIONS_DIR;
   const bound = options.busyTimeoutMs ?? 30_000;
   // Nothing pending: no write lock is taken, so a second process starts beside a busy server.
-  let pending = pendingSqliteMigrations(file, dir);
+  // Reading can be refused too (a file not in WAL yet, under another connection's exclusive lock).
+  let pending = await whileBusy(
+    () => readPending(file, dir),
+    bound,
+    () => `migrations on ${file}`,
+    options.onLockWait,
+  );
   const applied: string[] = [];
   if (pending.length === 0) return { applied };
   // SQLite creates the file, not its folder.

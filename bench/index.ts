@@ -1,12 +1,13 @@
 /**
  * `npm run bench [name]`: every benchmark (or the one named), each printed as a table; the load,
- * raw and fan-out figures also go to bench/results.json with the machine and the date.
+ * pg, raw and fan-out figures also go to bench/results.json with the machine and the date.
  */
 import { benchConnect } from './connect.js';
 import { benchFanout } from './fanout.js';
 import { benchFast } from './fast.js';
 import { benchLoad, loadRows } from './load.js';
 import { benchPages } from './pages.js';
+import { benchPg, pgRows } from './pg.js';
 import { benchPipeline } from './pipeline.js';
 import { benchProfile } from './profile.js';
 import { benchRawSqlite } from './raw-sqlite.js';
@@ -25,6 +26,17 @@ if (want('load') || only === 'createCrate' || only === 'placeOrder') {
   console.log('idle RSS MiB after start:', results.idleRssMiB);
   console.log('placeOrder checks:', results.orderChecks);
   saveResults('load', results);
+}
+if (want('pg')) {
+  console.log(
+    'pg: createCrate on PostgreSQL, signalyard ×1, ×2 (+Redis) and bare yoga + Pothos + plugin-prisma ×1, ×2 (adapter-pg), one server, a database each',
+  );
+  const results = await benchPg();
+  if (results) {
+    table(pgRows(results));
+    console.log('pg checks after the load:', results.checks);
+    saveResults('pg', results);
+  }
 }
 if (want('raw')) {
   const raw = benchRawSqlite();

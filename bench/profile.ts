@@ -34,7 +34,7 @@ function packageOf(url: string, functionName: string): string {
 
 export async function benchProfile(which = 'createCrate'): Promise<Record<string, string | number>[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-prof-'));
-  const server = await startSignalyard(4822, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const server = await startSignalyard(4822, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, 50, seconds);
   await server.stop();

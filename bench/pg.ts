@@ -38,6 +38,11 @@ export interface PgChecks {
   /** Successful createCrate responses (warm-up included) against the crates in the database. */
   acknowledged: number;
   crates: number;
+  /**
+   * Requests in flight when the runs stopped (the sum of each run's connections): autocannon
+   * does not count their responses, so crates − acknowledged is at most this.
+   */
+  inFlightAtStops: number;
   /** The warehouse's newestCrate is the crate with the highest id (the receiver's rule). */
   newestCrateRight: boolean;
   /** signalyard only: Crate events in the log (after the sequencer drained). */
@@ -52,7 +57,7 @@ export interface PgResults {
   checks: Record<string, PgChecks>;
 }
 
-async function checks(side: Side, acknowledged: number): Promise<PgChecks> {
+async function checks(side: Side, acknowledged: number, inFlightAtStops: number): Promise<PgChecks> {
   const client = new pg.Client({ connectionString: side.databaseUrl });
   await client.connect();
   try {
@@ -68,6 +73,7 @@ async function checks(side: Side, acknowledged: number): Promise<PgChecks> {
     );
     return {
       acknowledged,
+      inFlightAtStops,
       crates: await one('SELECT COUNT(*) AS n FROM "Crate"'),
       newestCrateRight: newest === 0,
       ...(side.stack === 'signalyard' && {
@@ -138,11 +144,14 @@ async function compareSides(
   body: Body,
   connections: number,
   dbCpuMs: () => number | null,
-  acknowledged: Map<string, number>,
+  acknowledged: Map<string, { ok: number; inFlight: number }>,
 ): Promise<PgCase> {
   const run = async (side: Side, seconds: number) => {
     const result = await loadAll(side.servers, body, connections, seconds, dbCpuMs);
-    acknowledged.set(side.label, (acknowledged.get(side.label) ?? 0) + result.requests - result.errors);
+    const seen = acknowledged.get(side.label) ?? { ok: 0, inFlight: 0 };
+    seen.ok += result.requests - result.errors;
+    seen.inFlight += connections;
+    acknowledged.set(side.label, seen);
     return result;
   };
   for (const side of sides) await run(side, WARM_SECONDS);
@@ -184,13 +193,16 @@ export async function benchPg(): Promise<PgResults | null> {
     try {
       // after start and seeding, before any load
       await new Promise((r) => setTimeout(r, 2_000));
-      const acknowledged = new Map<string, number>();
+      const acknowledged = new Map<string, { ok: number; inFlight: number }>();
       const dbCpu = () => pgServer.cpuMs();
       const cases: PgCase[] = [];
       for (const c of [10, 50])
         cases.push(await compareSides(`createCrate c=${c}`, sides, createCrate, c, dbCpu, acknowledged));
       const checked: PgResults['checks'] = {};
-      for (const side of sides) checked[side.label] = await checks(side, acknowledged.get(side.label) ?? 0);
+      for (const side of sides) {
+        const seen = acknowledged.get(side.label) ?? { ok: 0, inFlight: 0 };
+        checked[side.label] = await checks(side, seen.ok, seen.inFlight);
+      }
       return { server: pgServer.source, settings, sides: sides.map((s) => s.label), cases, checks: checked };
     } finally {
       await stop();

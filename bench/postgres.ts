@@ -115,15 +115,33 @@ async function postmasterPid(url: string): Promise<number | null> {
   }
 }
 
-/** CPU of the postmaster and all its children (backends, WAL writer, checkpointer, autovacuum). */
-function serverCpuMs(postmaster: number): number {
-  let total = stat(postmaster)?.cpuMs ?? 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const s = stat(Number(entry));
-    if (s && s.ppid === postmaster) total += s.cpuMs;
-  }
-  return total;
+/**
+ * CPU of the postmaster and all its children (backends, WAL writer, checkpointer, autovacuum),
+ * as a running total: a backend's CPU leaves /proc with it (pools close idle connections), so
+ * each process's growth is added up on every sample (every 200 ms, and on each read).
+ */
+function serverCpu(postmaster: number): { read: () => number; stop: () => void } {
+  const last = new Map<number, number>();
+  let total = 0;
+  const sample = () => {
+    const seen = new Map<number, number>();
+    const self = stat(postmaster);
+    if (self) seen.set(postmaster, self.cpuMs);
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const s = stat(Number(entry));
+      if (s && s.ppid === postmaster) seen.set(Number(entry), s.cpuMs);
+    }
+    for (const [pid, ms] of seen) total += ms - (last.get(pid) ?? 0);
+    last.clear();
+    for (const [pid, ms] of seen) last.set(pid, ms);
+    return total;
+  };
+  sample();
+  total = 0;
+  const timer = setInterval(sample, 200);
+  timer.unref();
+  return { read: sample, stop: () => clearInterval(timer) };
 }
 
 /** The server to bench on, or null (after one line saying why) when there is none. */
@@ -150,6 +168,7 @@ export async function benchPostgres(): Promise<BenchPostgres | null> {
   }
   const databases: string[] = [];
   const postmaster = await postmasterPid(adminUrl);
+  const cpu = postmaster === null ? null : serverCpu(postmaster);
   return {
     adminUrl,
     source,
@@ -171,8 +190,9 @@ export async function benchPostgres(): Promise<BenchPostgres | null> {
         await client.end();
       }
     },
-    cpuMs: () => (postmaster === null ? null : serverCpuMs(postmaster)),
+    cpuMs: () => cpu?.read() ?? null,
     async stop() {
+      cpu?.stop();
       for (const name of databases.splice(0)) await dropDatabase(adminUrl, name).catch(() => {});
       stopServer();
     },

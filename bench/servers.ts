@@ -24,6 +24,9 @@ export interface Seed {
   items: string[];
 }
 
+/** Only the seed's own fields (a Server is a Seed too: spreading one would copy its url and stop). */
+const seedOf = (s: Seed): Seed => ({ token: s.token, warehouseId: s.warehouseId, items: [...s.items] });
+
 export interface Server extends Seed {
   name: 'signalyard' | 'bare';
   url: string;
@@ -166,7 +169,7 @@ export async function startSignalyard(port: number, options: StartOptions = {}):
   );
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitForHealth(port, child, 'signalyard');
-  const seed = options.seeded ?? (await seedSignalyard(url));
+  const seed = options.seeded ? seedOf(options.seeded) : await seedSignalyard(url);
   return {
     ...handle('signalyard', child, url, sqlite?.file ?? null, () => sqlite?.cleanup()),
     ...seed,
@@ -196,7 +199,7 @@ export async function startBare(
       env: {
         ...process.env,
         BENCH_STOCK: String(STOCK),
-        ...(options.seeded && { BARE_SEEDED: JSON.stringify(options.seeded) }),
+        ...(options.seeded && { BARE_SEEDED: JSON.stringify(seedOf(options.seeded)) }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -210,7 +213,7 @@ export async function startBare(
     });
     child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
   });
-  const seeded = JSON.parse(line) as Seed;
+  const seeded = seedOf(JSON.parse(line) as Seed);
   const url = `http://127.0.0.1:${port}/graphql`;
   return { ...handle('bare', child, url, sqlite?.file ?? null, () => sqlite?.cleanup()), ...seeded };
 }

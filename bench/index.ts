@@ -70,5 +70,5 @@ if (want('connect')) {
 }
 if (want('fast')) table(await benchFast());
 // on demand only: it is a diagnosis, not a comparison
-if (only === 'profile') table(await benchProfile(process.argv[3]));
+if (only === 'profile') table(await benchProfile(process.argv[3], process.argv[4]));
 process.exit(0);

@@ -1,12 +1,14 @@
 /**
- * `npm run bench profile [createCrate|placeOrder]`: compiled signalyard under `node --cpu-prof`,
- * loaded at c=50 for BENCH_SECONDS, then its self time summed by package (node_modules/<name>,
- * src/<folder>, node internals, native/GC), largest first.
+ * `npm run bench profile [createCrate|placeOrder] [pg]`: compiled signalyard under `node --cpu-prof`
+ * (on SQLite, or with `pg` on PostgreSQL as bench/postgres.ts finds or starts it), loaded at c=50
+ * for BENCH_SECONDS, then its self time summed by package (node_modules/<name>, src/<folder>,
+ * node internals, native/GC), largest first.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCrate, load, placeOrder } from './load.js';
+import { benchPostgres } from './postgres.js';
 import { startSignalyard } from './servers.js';
 
 interface ProfileNode {
@@ -32,12 +34,25 @@ function packageOf(url: string, functionName: string): string {
   return url;
 }
 
-export async function benchProfile(which = 'createCrate'): Promise<Record<string, string | number>[]> {
+export async function benchProfile(
+  which = 'createCrate',
+  on?: string,
+): Promise<Record<string, string | number>[]> {
+  const pgServer = on === 'pg' ? await benchPostgres() : null;
+  if (on === 'pg' && !pgServer) return [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-prof-'));
-  const server = await startSignalyard(4822, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, 50, seconds);
-  await server.stop();
+  let run: Awaited<ReturnType<typeof load>>;
+  try {
+    const server = await startSignalyard(pgServer ? 4859 : 4822, {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      ...(pgServer && { databaseUrl: await pgServer.database('sy_bench_profile') }),
+    });
+    run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, 50, seconds);
+    await server.stop();
+  } finally {
+    await pgServer?.stop();
+  }
   const [name] = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (!name) throw new Error('no profile written');
   const profile = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Profile;
@@ -57,7 +72,7 @@ export async function benchProfile(which = 'createCrate'): Promise<Record<string
     total += delta;
   });
   console.log(
-    `profile: ${which} c=50 for ${seconds} s, ${Math.round(run.reqPerSec)} req/s, ${run.errors} errors, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req`,
+    `profile: ${which} c=50 for ${seconds} s${pgServer ? ' on PostgreSQL' : ''}, ${Math.round(run.reqPerSec)} req/s, ${run.errors} errors, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req`,
   );
   console.log('top functions by self time:');
   console.table(

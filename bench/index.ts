@@ -1,12 +1,13 @@
 /**
  * `npm run bench [name]`: every benchmark (or the one named), each printed as a table; the load,
- * raw and fan-out figures also go to bench/results.json with the machine and the date.
+ * pg, raw and fan-out figures also go to bench/results.json with the machine and the date.
  */
 import { benchConnect } from './connect.js';
 import { benchFanout } from './fanout.js';
 import { benchFast } from './fast.js';
 import { benchLoad, loadRows } from './load.js';
 import { benchPages } from './pages.js';
+import { benchPg, pgRows } from './pg.js';
 import { benchPipeline } from './pipeline.js';
 import { benchProfile } from './profile.js';
 import { benchProfileFanout } from './profile-fanout.js';
@@ -26,6 +27,17 @@ if (want('load') || only === 'createCrate' || only === 'placeOrder') {
   console.log('idle RSS MiB after start:', results.idleRssMiB);
   console.log('placeOrder checks:', results.orderChecks);
   saveResults('load', results);
+}
+if (want('pg')) {
+  console.log(
+    'pg: createCrate on PostgreSQL, signalyard ×1, ×2 (+Redis) and bare yoga + Pothos + plugin-prisma ×1, ×2 (adapter-pg), one server, a database each',
+  );
+  const results = await benchPg();
+  if (results) {
+    table(pgRows(results));
+    console.log('pg checks after the load:', results.checks);
+    saveResults('pg', results);
+  }
 }
 if (want('raw')) {
   const raw = benchRawSqlite();
@@ -59,8 +71,13 @@ if (want('connect')) {
 }
 if (want('fast')) table(await benchFast());
 // on demand only: it is a diagnosis, not a comparison
-if (only === 'profile')
-  table(await benchProfile(process.argv[3], process.argv[4] ? Number(process.argv[4]) : undefined));
+// profile [createCrate|placeOrder] [pg] [connections]
+if (only === 'profile') {
+  const [which, ...rest] = process.argv.slice(3);
+  const on = rest.find((a) => a === 'pg');
+  const connections = rest.find((a) => /^\d+$/.test(a));
+  table(await benchProfile(which, on, connections ? Number(connections) : undefined));
+}
 if (only === 'profile-fanout') {
   table(await benchProfileFanout(process.argv[3], Number(process.argv[4] ?? 2000)));
 }

@@ -16,7 +16,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 4820);
 export const PORTS = { signalyard: PORT_BASE, bare: PORT_BASE + 1 };
 
-interface Run {
+export interface Run {
   reqPerSec: number;
   p50: number;
   p99: number;
@@ -24,10 +24,15 @@ interface Run {
   errors: number;
   /** What the errors were: GraphQL error codes, HTTP statuses, socket errors, timeouts. */
   errorKinds: Record<string, number>;
+  /** CPU of the server process(es) per request. */
   cpuMsPerReq: number;
   /** CPU of this process (autocannon, the load generator) per request: its share of the 2 cores. */
   clientCpuMsPerReq: number;
+  /** CPU of the database server per request, when it runs on this machine (PostgreSQL). */
+  dbCpuMsPerReq?: number;
   requests: number;
+  /** Several servers loaded at once: each one's req/s and p99 (the latencies above are merged). */
+  perServer?: Array<{ reqPerSec: number; p99: number }>;
 }
 
 export type Body = (server: Server, i: number) => string;
@@ -43,48 +48,114 @@ export const placeOrder: Body = (s, i) =>
     variables: { i: s.items[i % s.items.length] },
   });
 
-export async function load(server: Server, body: Body, connections: number, seconds: number): Promise<Run> {
+interface Shot {
+  requests: number;
+  errors: number;
+  kinds: Record<string, number>;
+  /** Every response's latency, ms, as autocannon measured it. */
+  latencies: number[];
+}
+
+/** One autocannon run against one server, every response's latency kept. */
+function shoot(server: Server, body: Body, connections: number, seconds: number): Promise<Shot> {
   let errors = 0;
   let n = 0;
   const kinds: Record<string, number> = {};
   const count = (kind: string, times = 1) => {
     if (times > 0) kinds[kind] = (kinds[kind] ?? 0) + times;
   };
-  const cpuBefore = server.cpuMs();
-  const clientBefore = process.cpuUsage();
-  const result = await autocannon({
-    url: server.url,
-    connections,
-    duration: seconds,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
-    requests: [
+  const latencies: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
       {
-        setupRequest: (request) => ({ ...request, body: body(server, n++) }),
-        onResponse: (status, responseBody) => {
-          if (status === 200 && !responseBody.includes('"errors"')) return;
-          errors++;
-          count(status === 200 ? (/"code":"(\w+)"/.exec(responseBody)?.[1] ?? 'graphql') : `http ${status}`);
-        },
+        url: server.url,
+        connections,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+        requests: [
+          {
+            setupRequest: (request) => ({ ...request, body: body(server, n++) }),
+            onResponse: (status, responseBody) => {
+              if (status === 200 && !responseBody.includes('"errors"')) return;
+              errors++;
+              count(
+                status === 200 ? (/"code":"(\w+)"/.exec(responseBody)?.[1] ?? 'graphql') : `http ${status}`,
+              );
+            },
+          },
+        ],
       },
-    ],
+      (error, result) => {
+        if (error) return reject(error);
+        count('timeout', result.timeouts);
+        count('socket', result.errors - result.timeouts);
+        resolve({ requests: result.requests.total, errors: errors + result.errors, kinds, latencies });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
-  const cpu = server.cpuMs() - cpuBefore;
+}
+
+/** The p-th percentile (nearest rank) of sorted values, rounded to 0.1 ms. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round((sorted[at] as number) * 10) / 10;
+}
+
+/**
+ * Loads one server at `connections`, or several at once (the connections split between them,
+ * one autocannon run each, in parallel): req/s summed, latency percentiles of every response of
+ * every run together, CPU of every server process. `dbCpuMs`: the database server's CPU so far.
+ */
+export async function loadAll(
+  servers: Server[],
+  body: Body,
+  connections: number,
+  seconds: number,
+  dbCpuMs?: () => number | null,
+): Promise<Run> {
+  const cpuBefore = servers.map((s) => s.cpuMs());
+  const clientBefore = process.cpuUsage();
+  const dbBefore = dbCpuMs?.() ?? null;
+  const share = (i: number) =>
+    Math.floor(connections / servers.length) + (i < connections % servers.length ? 1 : 0);
+  const shots = await Promise.all(servers.map((s, i) => shoot(s, body, share(i), seconds)));
+  const cpu = servers.reduce((sum, s, i) => sum + s.cpuMs() - (cpuBefore[i] as number), 0);
   const client = process.cpuUsage(clientBefore);
-  count('timeout', result.timeouts);
-  count('socket', result.errors - result.timeouts);
-  const requests = result.requests.total;
+  const dbAfter = dbCpuMs?.() ?? null;
+  const requests = shots.reduce((sum, s) => sum + s.requests, 0);
+  const kinds: Record<string, number> = {};
+  for (const shot of shots)
+    for (const [kind, times] of Object.entries(shot.kinds)) kinds[kind] = (kinds[kind] ?? 0) + times;
+  const sorted = shots.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const perReq = (ms: number) => (requests > 0 ? ms / requests : Number.NaN);
   return {
     reqPerSec: requests / seconds,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    errors: errors + result.errors,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: percentile(sorted, 100),
+    errors: shots.reduce((sum, s) => sum + s.errors, 0),
     errorKinds: kinds,
-    cpuMsPerReq: requests > 0 ? cpu / requests : Number.NaN,
-    clientCpuMsPerReq: requests > 0 ? (client.user + client.system) / 1000 / requests : Number.NaN,
+    cpuMsPerReq: perReq(cpu),
+    clientCpuMsPerReq: perReq((client.user + client.system) / 1000),
+    ...(dbBefore !== null && dbAfter !== null && { dbCpuMsPerReq: perReq(dbAfter - dbBefore) }),
     requests,
+    ...(servers.length > 1 && {
+      perServer: shots.map((s) => ({
+        reqPerSec: s.requests / seconds,
+        p99: percentile(
+          [...s.latencies].sort((a, b) => a - b),
+          99,
+        ),
+      })),
+    }),
   };
+}
+
+export function load(server: Server, body: Body, connections: number, seconds: number): Promise<Run> {
+  return loadAll([server], body, connections, seconds);
 }
 
 export const median = (values: number[]): number => {
@@ -101,7 +172,7 @@ export interface LoadCase {
   median: { signalyard: Run; bare: Run; ratio: number; p99Ratio: number };
 }
 
-const medianRun = (runs: Run[]): Run => ({
+export const medianRun = (runs: Run[]): Run => ({
   reqPerSec: median(runs.map((r) => r.reqPerSec)),
   p50: median(runs.map((r) => r.p50)),
   p99: median(runs.map((r) => r.p99)),
@@ -113,6 +184,9 @@ const medianRun = (runs: Run[]): Run => ({
   }, {}),
   cpuMsPerReq: median(runs.map((r) => r.cpuMsPerReq)),
   clientCpuMsPerReq: median(runs.map((r) => r.clientCpuMsPerReq)),
+  ...(runs.every((r) => r.dbCpuMsPerReq !== undefined) && {
+    dbCpuMsPerReq: median(runs.map((r) => r.dbCpuMsPerReq as number)),
+  }),
   requests: runs.reduce((sum, r) => sum + r.requests, 0),
 });
 
@@ -143,6 +217,7 @@ async function compare(name: string, servers: Server[], body: Body, connections:
 
 /** What the placeOrder load left: stock taken against orders, notifications and events per order. */
 function orderChecks(server: Server): Record<string, number> {
+  if (server.file === null) throw new Error('orderChecks reads a SQLite file');
   const db = new Database(server.file, { readonly: true });
   try {
     const one = (sql: string) => Number(db.prepare(sql).pluck().get());

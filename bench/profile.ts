@@ -1,13 +1,15 @@
 /**
- * `npm run bench profile [createCrate|placeOrder] [connections]`: compiled signalyard under
- * `node --cpu-prof`, loaded at c=50 (or the connections given) for BENCH_SECONDS, then its self
- * time summed by package (node_modules/<name>, src/<folder>, node internals, native/GC), largest
- * first.
+ * `npm run bench profile [createCrate|placeOrder] [pg] [connections]`: compiled signalyard under
+ * `node --cpu-prof` (on SQLite, or with `pg` on PostgreSQL as bench/postgres.ts finds or starts it),
+ * loaded at c=50 (or the connections given)
+ * for BENCH_SECONDS, then its self time summed by package (node_modules/<name>, src/<folder>,
+ * node internals, native/GC), largest first.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCrate, load, PORTS, placeOrder } from './load.js';
+import { benchPostgres } from './postgres.js';
 import { startSignalyard } from './servers.js';
 
 interface ProfileNode {
@@ -35,13 +37,24 @@ function packageOf(url: string, functionName: string): string {
 
 export async function benchProfile(
   which = 'createCrate',
+  on?: string,
   connections = 50,
 ): Promise<Record<string, string | number>[]> {
+  const pgServer = on === 'pg' ? await benchPostgres() : null;
+  if (on === 'pg' && !pgServer) return [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-prof-'));
-  const server = await startSignalyard(PORTS.signalyard, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, connections, seconds);
-  await server.stop();
+  let run: Awaited<ReturnType<typeof load>>;
+  try {
+    const server = await startSignalyard(pgServer ? 4859 : PORTS.signalyard, {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      ...(pgServer && { databaseUrl: await pgServer.database('sy_bench_profile') }),
+    });
+    run = await load(server, which === 'placeOrder' ? placeOrder : createCrate, connections, seconds);
+    await server.stop();
+  } finally {
+    await pgServer?.stop();
+  }
   const [name] = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (!name) throw new Error('no profile written');
   const profile = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Profile;
@@ -63,7 +76,7 @@ export async function benchProfile(
     total += delta;
   });
   console.log(
-    `profile: ${which} c=${connections} for ${seconds} s, ${Math.round(run.reqPerSec)} req/s, ${run.errors} errors, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req`,
+    `profile: ${which} c=${connections} for ${seconds} s${pgServer ? ' on PostgreSQL' : ''}, ${Math.round(run.reqPerSec)} req/s, ${run.errors} errors, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req`,
   );
   console.log('top functions by self time:');
   console.table(

@@ -1,8 +1,10 @@
 /**
- * The two servers the load benchmark compares, each its own process on its own migrated SQLite
- * file: compiled signalyard (`node dist/server/main.js` with `npm start`'s flags) and the bare
- * stack (bench/bare, through tsx). Each comes back seeded with a STAFF bearer token, a
- * warehouse and 10 inventory items, and with its process's CPU time and RSS readable.
+ * The two servers the load benchmarks compare, each its own process: compiled signalyard
+ * (`node dist/server/main.js` with `npm start`'s flags) and the bare stack (bench/bare, through
+ * tsx), on a migrated SQLite file of its own or on a PostgreSQL database given by URL (bench/pg.ts).
+ * Each comes back seeded with a STAFF bearer token, a warehouse and 10 inventory items (or with
+ * the seed of another instance on the same database), and with its process's CPU time and RSS
+ * readable.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,16 +15,25 @@ import { benchFile } from './support.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
+const STOP_MS = 10_000;
 /** node's flags in package.json's `start` script (README, Operations). */
 const START_FLAGS = ['--max-semi-space-size=32'];
 
-export interface Server {
-  name: 'signalyard' | 'bare';
-  url: string;
-  file: string;
+/** What the load sends with: a STAFF bearer token and global ids. */
+export interface Seed {
   token: string;
   warehouseId: string;
   items: string[];
+}
+
+/** Only the seed's own fields (a Server is a Seed too: spreading one would copy its url and stop). */
+const seedOf = (s: Seed): Seed => ({ token: s.token, warehouseId: s.warehouseId, items: [...s.items] });
+
+export interface Server extends Seed {
+  name: 'signalyard' | 'bare';
+  url: string;
+  /** The SQLite file (null on PostgreSQL). */
+  file: string | null;
   /** User + system CPU time of the server process so far, ms (from /proc). */
   cpuMs(): number;
   rssMiB(): number;
@@ -45,9 +56,9 @@ function handle(
   name: Server['name'],
   child: ChildProcess,
   url: string,
-  file: string,
+  file: string | null,
   cleanup: () => void,
-): Omit<Server, 'token' | 'warehouseId' | 'items'> {
+): Omit<Server, keyof Seed> {
   const pid = child.pid as number;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -58,7 +69,16 @@ function handle(
     rssMiB: () => procRssMiB(pid),
     async stop() {
       child.kill('SIGTERM');
-      await exited;
+      // A server that does not finish its shutdown must not hang the benchmark (or outlive it).
+      const late = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), STOP_MS).unref()),
+      ]);
+      if (late) {
+        console.log(`${name} (pid ${pid}) had not exited ${STOP_MS / 1000} s after SIGTERM: killed`);
+        child.kill('SIGKILL');
+        await exited;
+      }
       cleanup();
     },
   };
@@ -77,39 +97,34 @@ async function gql<T>(url: string, query: string, token?: string): Promise<T> {
 
 const STOCK = Number(process.env.BENCH_STOCK ?? 1_000_000);
 
-/** `nodeArgs`: e.g. `--cpu-prof` (bench/profile.ts). */
-export async function startSignalyard(port: number, nodeArgs: string[] = []): Promise<Server> {
-  buildWhatIsStale();
-  const { file, cleanup } = await benchFile('signalyard');
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, ...START_FLAGS, path.join(root, 'dist/server/main.js')],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: `file:${file}`,
-        PORT: String(port),
-        ADMIN_PASSWORD: 'bench-password',
-        LOG_LEVEL: 'error',
-        NODE_ENV: 'production',
-        // GraphiQL and /console served, as in development: idle RSS shows what they cost at start
-        GRAPHIQL: '1',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}/graphql`;
+export interface StartOptions {
+  /** e.g. `--cpu-prof` (bench/profile.ts). */
+  nodeArgs?: string[];
+  /** A postgresql:// database instead of a fresh SQLite file (signalyard migrates it at start). */
+  databaseUrl?: string;
+  /** More environment for the server (REDIS_URL, ...). */
+  env?: Record<string, string>;
+  /** Another instance on the same database seeded it already: load with its token and ids. */
+  seeded?: Seed;
+}
+
+async function waitForHealth(port: number, child: ChildProcess, name: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const up = await fetch(`http://127.0.0.1:${port}/health`).then(
       (r) => r.ok,
       () => false,
     );
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('signalyard did not start');
+    if (up) return;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function seedSignalyard(url: string): Promise<Seed> {
   const { logIn } = await gql<{ logIn: { token: string } }>(
     url,
     'mutation { logIn(input: { username: "admin", password: "bench-password" }) { token } }',
@@ -129,20 +144,67 @@ export async function startSignalyard(port: number, nodeArgs: string[] = []): Pr
     );
     items.push(createInventoryItem.id);
   }
+  return { token, warehouseId: createWarehouse.id, items };
+}
+
+export async function startSignalyard(port: number, options: StartOptions = {}): Promise<Server> {
+  buildWhatIsStale();
+  const sqlite = options.databaseUrl === undefined ? await benchFile('signalyard') : null;
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), ...START_FLAGS, path.join(root, 'dist/server/main.js')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: sqlite ? `file:${sqlite.file}` : (options.databaseUrl as string),
+        PORT: String(port),
+        ADMIN_PASSWORD: 'bench-password',
+        LOG_LEVEL: 'error',
+        NODE_ENV: 'production',
+        // GraphiQL and /console served, as in development: idle RSS shows what they cost at start
+        GRAPHIQL: '1',
+        ...options.env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitForHealth(port, child, 'signalyard');
+  const seed = options.seeded ? seedOf(options.seeded) : await seedSignalyard(url);
   return {
-    ...handle('signalyard', child, url, file, cleanup),
-    token,
-    warehouseId: createWarehouse.id,
-    items,
+    ...handle('signalyard', child, url, sqlite?.file ?? null, () => sqlite?.cleanup()),
+    ...seed,
   };
 }
 
-export async function startBare(port: number): Promise<Server> {
-  const { file, cleanup } = await benchFile('bare');
+/**
+ * The bare stack on a fresh SQLite file, or on `options.databaseUrl` (a migrated PostgreSQL
+ * database: bench/bare/server.ts has a PostgreSQL mode).
+ */
+export async function startBare(
+  port: number,
+  options: Pick<StartOptions, 'databaseUrl' | 'seeded'> = {},
+): Promise<Server> {
+  const sqlite = options.databaseUrl === undefined ? await benchFile('bare') : null;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'bench/bare/server.ts'), file, String(port)],
-    { cwd: root, env: { ...process.env, BENCH_STOCK: String(STOCK) }, stdio: ['ignore', 'pipe', 'inherit'] },
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'bench/bare/server.ts'),
+      sqlite?.file ?? (options.databaseUrl as string),
+      String(port),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        BENCH_STOCK: String(STOCK),
+        ...(options.seeded && { BARE_SEEDED: JSON.stringify(seedOf(options.seeded)) }),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -153,7 +215,7 @@ export async function startBare(port: number): Promise<Server> {
     });
     child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
   });
-  const seeded = JSON.parse(line) as { token: string; warehouseId: string; items: string[] };
+  const seeded = seedOf(JSON.parse(line) as Seed);
   const url = `http://127.0.0.1:${port}/graphql`;
-  return { ...handle('bare', child, url, file, cleanup), ...seeded };
+  return { ...handle('bare', child, url, sqlite?.file ?? null, () => sqlite?.cleanup()), ...seeded };
 }

@@ -1,6 +1,6 @@
 /**
  * The bare stack signalyard is measured against (issue 9): yoga + Pothos + plugin-prisma on the
- * official better-sqlite3 adapter, the same schema subset, the same work per mutation, each
+ * official better-sqlite3 adapter (or @prisma/adapter-pg, bench/pg.ts), the same schema subset, the same work per mutation, each
  * mutation in one interactive `$transaction`, as one would write it by hand. No signals, no
  * outbox, no group commit.
  */
@@ -26,7 +26,18 @@ function idOf(globalId: string, type: string): number {
 
 const fail = (code: string, message: string) => new GraphQLError(message, { extensions: { code } });
 
-export function bareSchema(prisma: PrismaClient) {
+export interface BareOptions {
+  /**
+   * PostgreSQL: createCrate locks the warehouse row first (`SELECT ... FOR UPDATE`), as
+   * signalyard's newest-crate receiver does. Without it, two concurrent creates into one
+   * warehouse deadlock: each insert takes a KEY SHARE lock on the warehouse (the foreign key),
+   * and updating `newestCrateId` (a unique column, so a key update) waits for the other's.
+   * SQLite has one writer at a time: nothing to lock.
+   */
+  lockWarehouse: boolean;
+}
+
+export function bareSchema(prisma: PrismaClient, options: BareOptions = { lockWarehouse: false }) {
   const builder = new SchemaBuilder<{
     Context: BareContext;
     PrismaTypes: PrismaTypes;
@@ -93,10 +104,13 @@ export function bareSchema(prisma: PrismaClient) {
         resolve: (query, _root, { input }) => {
           const warehouseId = idOf(String(input.warehouseId), 'Warehouse');
           return prisma.$transaction(async (tx) => {
-            const warehouse = await tx.warehouse.findUnique({
-              where: { id: warehouseId },
-              select: { id: true },
-            });
+            const warehouse = options.lockWarehouse
+              ? (
+                  await tx.$queryRaw<
+                    Array<{ id: number }>
+                  >`SELECT "id" FROM "Warehouse" WHERE "id" = ${warehouseId} FOR UPDATE`
+                )[0]
+              : await tx.warehouse.findUnique({ where: { id: warehouseId }, select: { id: true } });
             if (!warehouse) throw fail('NOT_FOUND', `Warehouse ${input.warehouseId} not found`);
             const crate = await tx.crate.create({
               data: { name: input.name, description: input.description ?? null, warehouseId },

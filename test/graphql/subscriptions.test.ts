@@ -189,10 +189,12 @@ describe('cursors and sessions', () => {
     const start = await app.data.reader.event.findFirstOrThrow({
       where: { model: 'Crate', rowId: first.id },
     });
-    const total = 40;
-    for (let i = 1; i <= total; i++)
-      await app.data.db.crate.create({ data: { name: `c${i}`, warehouseId: warehouse.id } });
-    // the client reads slowly: the replay is under way when the token is revoked
+    // A backlog of several pages: the replay, one execution per event, is still under way when
+    // the token is revoked after the first event arrived (40 were all on their way by then).
+    const total = 3000;
+    await app.data.db.crate.createMany({
+      data: Array.from({ length: total }, (_, i) => ({ name: `c${i + 1}`, warehouseId: warehouse.id })),
+    });
     const stream = await sse(app, CRATES, staff, { after: encodeCursor(start.id) });
     await stream.readUntil((x) => x.includes('"c1"'));
     await app.data.db.authToken.deleteMany({});

@@ -25,6 +25,8 @@ interface Shared {
 
 type Executed = ExecutionResult | Promise<ExecutionResult>;
 
+type SubscribeFn = Parameters<NonNullable<Plugin<Context>['onSubscribe']>>[0]['subscribeFn'];
+
 /**
  * Who the result of an event's selection can depend on: the document and its variables, and the
  * viewer (access rules read the user's id and role, error messages its username). Nothing else
@@ -99,27 +101,42 @@ export function useSharedEventResults(): Plugin<Context> & { executions(): numbe
     return result;
   };
 
+  let base: SubscribeFn | undefined;
+  let shared: SubscribeFn | undefined;
+
   return {
     /** Executions of subscription selections so far (tests and the fan-out bench read it). */
     executions: () => executions,
     onSubscribe({ subscribeFn, setSubscribeFn }) {
-      setSubscribeFn(async (args: ExecutionArgs) => {
-        const source = await createSourceEventStream(args);
-        // an error (arguments, access, a throwing subscribe): answered exactly as yoga's own
-        // executor answers it; the subscribe resolvers start nothing before they can throw
-        if (!isAsyncIterable(source)) return subscribeFn(args);
-        let documentId = documentIds.get(args.document);
-        if (documentId === undefined) {
-          documentId = ++documents;
-          documentIds.set(args.document, documentId);
-        }
-        const key = shareKey(args, documentId);
-        const map =
-          key === null ? executeEvent : (a: ExecutionArgs, event: unknown) => resultFor(a, key, event);
-        return new EventResults(source[Symbol.asyncIterator](), args, map);
-      });
+      // envelop keeps the subscribe function as long as the subscription: one for all of them
+      // (made again only if a plugin before this one set a subscribe function of its own)
+      let wrapped = shared;
+      if (wrapped === undefined || subscribeFn !== base) {
+        wrapped = sharedSubscribe(subscribeFn);
+        base = subscribeFn;
+        shared = wrapped;
+      }
+      setSubscribeFn(wrapped);
     },
   };
+
+  function sharedSubscribe(subscribeFn: SubscribeFn): SubscribeFn {
+    return async (args: ExecutionArgs) => {
+      const source = await createSourceEventStream(args);
+      // an error (arguments, access, a throwing subscribe): answered exactly as yoga's own
+      // executor answers it; the subscribe resolvers start nothing before they can throw
+      if (!isAsyncIterable(source)) return subscribeFn(args);
+      let documentId = documentIds.get(args.document);
+      if (documentId === undefined) {
+        documentId = ++documents;
+        documentIds.set(args.document, documentId);
+      }
+      const key = shareKey(args, documentId);
+      const map =
+        key === null ? executeEvent : (a: ExecutionArgs, event: unknown) => resultFor(a, key, event);
+      return new EventResults(source[Symbol.asyncIterator](), args, map);
+    };
+  }
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };

@@ -53,6 +53,17 @@ function eventContext(contextValue: unknown): unknown {
   return { ...context, loaders: createLoaders(context.data) };
 }
 
+/**
+ * The context the subscribe resolver runs with: a copy of the subscription's. What the resolver
+ * caches on its context (plugin-scope-auth's grants: five maps per context) serves that one call
+ * and goes with the copy, not kept for as long as the subscription lives.
+ */
+function subscribeContext(contextValue: unknown): unknown {
+  const context = contextValue as Partial<Context> | undefined;
+  if (!context?.loaders || !context.data) return contextValue; // not a signalyard context
+  return { ...context };
+}
+
 /** What graphql-js's mapSourceToResponse makes of an error of the source stream. */
 function wrapSourceError(error: unknown, args: ExecutionArgs): GraphQLError {
   const operation = getOperationAST(args.document, args.operationName ?? undefined);
@@ -122,7 +133,10 @@ export function useSharedEventResults(): Plugin<Context> & { executions(): numbe
 
   function sharedSubscribe(subscribeFn: SubscribeFn): SubscribeFn {
     return async (args: ExecutionArgs) => {
-      const source = await createSourceEventStream(args);
+      const source = await createSourceEventStream({
+        ...args,
+        contextValue: subscribeContext(args.contextValue),
+      });
       // an error (arguments, access, a throwing subscribe): answered exactly as yoga's own
       // executor answers it; the subscribe resolvers start nothing before they can throw
       if (!isAsyncIterable(source)) return subscribeFn(args);
@@ -131,10 +145,7 @@ export function useSharedEventResults(): Plugin<Context> & { executions(): numbe
         documentId = ++documents;
         documentIds.set(args.document, documentId);
       }
-      const key = shareKey(args, documentId);
-      const map =
-        key === null ? executeEvent : (a: ExecutionArgs, event: unknown) => resultFor(a, key, event);
-      return new EventResults(source[Symbol.asyncIterator](), args, map);
+      return new EventResults(source[Symbol.asyncIterator](), args, shareKey(args, documentId), resultFor);
     };
   }
 }
@@ -148,14 +159,16 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly args: ExecutionArgs,
-    private readonly map: (args: ExecutionArgs, event: unknown) => Executed,
+    /** Who else gets the same result (shareKey); null: nobody. */
+    private readonly key: string | null,
+    private readonly map: (args: ExecutionArgs, key: string | null, event: unknown) => Executed,
   ) {}
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     return this.source.next().then(
       (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
         if (step.done) return DONE;
-        const result = this.map(this.args, step.value);
+        const result = this.map(this.args, this.key, step.value);
         return result instanceof Promise ? result.then(stepOf) : stepOf(result);
       },
       (error: unknown) => {

@@ -63,9 +63,17 @@ function delegates(method: (model: string, operation: string) => unknown): (mode
   };
 }
 
-/** A Prisma-shaped client whose writes go through the pipeline and whose reads join the current unit. */
-export function createClient(target: ClientTarget, binding: Binding): Db {
-  const delegateFor = delegates((model, operation) => {
+/** One model's delegate of a client: each operation's function, made when it is read. */
+class DelegateHandler implements ProxyHandler<object> {
+  constructor(
+    private readonly target: ClientTarget,
+    private readonly binding: Binding,
+    private readonly model: string,
+  ) {}
+
+  get(_: object, operation: string | symbol): unknown {
+    if (typeof operation !== 'string') return undefined;
+    const { target, binding, model } = this;
     if (WRITE_OPERATIONS.has(operation)) {
       return (args: unknown) => target.write(binding, model, operation, args);
     }
@@ -73,32 +81,67 @@ export function createClient(target: ClientTarget, binding: Binding): Db {
       return (...args: unknown[]) => target.read(binding, model, operation, args);
     }
     return undefined;
-  });
-  const transaction = (fn: unknown, options?: { timeout?: number }) => {
+  }
+}
+
+/**
+ * The traps of one client. A class, not closures: every HTTP request and live subscription has
+ * a client (its context's `db`), most never touch it, and an idle one costs this object, its
+ * proxy and its binding only (its delegates and `$transaction` are made when first read).
+ */
+class ClientHandler implements ProxyHandler<object> {
+  #delegates: Map<string, object> | undefined;
+  #transaction: ((fn: unknown, options?: { timeout?: number }) => Promise<unknown>) | undefined;
+
+  constructor(
+    private readonly target: ClientTarget,
+    private readonly binding: Binding,
+  ) {}
+
+  get(_: object, prop: string | symbol): unknown {
+    if (typeof prop !== 'string') return undefined;
+    if (MODEL_BY_KEY.has(prop)) return this.#delegate(prop);
+    if (prop === '$transaction') {
+      this.#transaction ??= (fn, options) => this.#runTransaction(fn, options);
+      return this.#transaction;
+    }
+    if (RAW.has(prop)) {
+      const { target, binding } = this;
+      return (...args: unknown[]) => target.raw(binding, prop as RawMethod, args);
+    }
+    if (prop.startsWith('$')) return refuse(prop);
+    return undefined;
+  }
+
+  // `'crate' in client` (plugin-prisma looks delegates up so)
+  has(_: object, prop: string | symbol): boolean {
+    return typeof prop === 'string' && (MODEL_BY_KEY.has(prop) || prop === '$transaction' || RAW.has(prop));
+  }
+
+  #delegate(model: string): object {
+    this.#delegates ??= new Map();
+    let delegate = this.#delegates.get(model);
+    if (!delegate) {
+      delegate = new Proxy({}, new DelegateHandler(this.target, this.binding, model));
+      this.#delegates.set(model, delegate);
+    }
+    return delegate;
+  }
+
+  #runTransaction(fn: unknown, options?: { timeout?: number }): Promise<unknown> {
     if (typeof fn !== 'function') {
       throw new UnsupportedWriteError(
         '$transaction([...]) with an array is not supported: its writes would start before the ' +
           'transaction. Use $transaction(async (tx) => { ... })',
       );
     }
-    return target.transaction(binding, fn as (tx: TxClient) => Promise<unknown>, options?.timeout);
-  };
-  const client = new Proxy(
-    {},
-    {
-      get: (_, prop) => {
-        if (typeof prop !== 'string') return undefined;
-        if (MODEL_BY_KEY.has(prop)) return delegateFor(prop);
-        if (prop === '$transaction') return transaction;
-        if (RAW.has(prop)) return (...args: unknown[]) => target.raw(binding, prop as RawMethod, args);
-        if (prop.startsWith('$')) return refuse(prop);
-        return undefined;
-      },
-      // `'crate' in client` (plugin-prisma looks delegates up so)
-      has: (_, prop) =>
-        typeof prop === 'string' && (MODEL_BY_KEY.has(prop) || prop === '$transaction' || RAW.has(prop)),
-    },
-  );
+    return this.target.transaction(this.binding, fn as (tx: TxClient) => Promise<unknown>, options?.timeout);
+  }
+}
+
+/** A Prisma-shaped client whose writes go through the pipeline and whose reads join the current unit. */
+export function createClient(target: ClientTarget, binding: Binding): Db {
+  const client = new Proxy({}, new ClientHandler(target, binding));
   bindings.set(client, binding);
   // The proxy implements Prisma's generated client shape by forwarding to the pipeline.
   return client as Db;

@@ -41,7 +41,8 @@ export class LiveQueue<End = never> implements AsyncIterableIterator<EventRow | 
 
   constructor(
     readonly options: LiveQueueOptions<End>,
-    private readonly detach: () => void,
+    /** The bus's set of queues, which this one leaves when it closes. */
+    private readonly queues: Set<Pick<LiveQueue, 'accepts' | 'push'>>,
   ) {}
 
   /** Closed with a reason (`fail`): its end comes next, whatever a replay still has to send. */
@@ -113,7 +114,7 @@ export class LiveQueue<End = never> implements AsyncIterableIterator<EventRow | 
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.detach();
+    this.queues.delete(this);
     this.options.onClose?.();
   }
 
@@ -173,7 +174,7 @@ export class EventBus {
 
   /** Starts buffering matching events at once; iterate the queue to receive them. */
   listen<End = never>(options: LiveQueueOptions<End>): LiveQueue<End> {
-    const queue: LiveQueue<End> = new LiveQueue<End>(options, () => this.#queues.delete(queue));
+    const queue = new LiveQueue<End>(options, this.#queues);
     this.#queues.add(queue);
     return queue;
   }

@@ -7,10 +7,15 @@ export interface SessionToken {
   expiresAt: Date;
 }
 
+/** One live subscription a token authorized: told once, when the token stops being valid. */
+export interface SessionWatcher {
+  sessionEnded(message: string): void;
+}
+
 /** The live subscriptions of one token: one expiry timer for all of them. */
 interface TokenWatch {
   token: SessionToken;
-  ends: Set<(message: string) => void>;
+  ends: Set<SessionWatcher>;
   timer: NodeJS.Timeout | null;
 }
 
@@ -39,10 +44,11 @@ export class SessionWatch {
   ) {}
 
   /**
-   * Calls `end` once, when the token expires or is revoked; returns the function that stops
-   * watching. Each watch passes its own `end` function (the set of a token's watches is a set of them).
+   * Tells `watcher` once, when the token expires or is revoked (at once, if its entry has ended
+   * already), until `unwatch`. Each watch passes its own watcher (a token's watches are a set of
+   * them). An object, not a callback and a returned stop function: no closures per subscriber.
    */
-  watch(token: SessionToken, end: (message: string) => void): () => void {
+  watch(token: SessionToken, watcher: SessionWatcher): void {
     let entry = this.#tokens.get(token.hash);
     if (!entry) {
       entry = { token, ends: new Set(), timer: null };
@@ -51,18 +57,22 @@ export class SessionWatch {
     }
     // a token's entry may end while it is armed (an expiry already past): then so does this
     if (this.#tokens.get(token.hash) !== entry) {
-      end(EXPIRED);
-      return () => {};
+      watcher.sessionEnded(EXPIRED);
+      return;
     }
-    if (entry.ends.has(end)) throw new Error('SessionWatch.watch: this end function is watching already');
-    entry.ends.add(end);
+    if (entry.ends.has(watcher)) throw new Error('SessionWatch.watch: this watcher is watching already');
+    entry.ends.add(watcher);
     this.#size += 1;
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.check(), this.checkMs);
       this.#timer.unref();
     }
-    const watched = entry;
-    return () => this.#drop(watched, end);
+  }
+
+  /** Stops telling `watcher` about the token (nothing if it was told already, or never watched). */
+  unwatch(token: SessionToken, watcher: SessionWatcher): void {
+    const entry = this.#tokens.get(token.hash);
+    if (entry) this.#drop(entry, watcher);
   }
 
   /** Live subscriptions watched. */
@@ -85,7 +95,7 @@ export class SessionWatch {
     if (this.#tokens.get(entry.token.hash) !== entry) return;
     const ends = [...entry.ends];
     this.#forget(entry);
-    for (const end of ends) end(message);
+    for (const watcher of ends) watcher.sessionEnded(message);
   }
 
   #forget(entry: TokenWatch): void {
@@ -96,8 +106,8 @@ export class SessionWatch {
     this.#idle();
   }
 
-  #drop(entry: TokenWatch, end: (message: string) => void): void {
-    if (!entry.ends.delete(end)) return;
+  #drop(entry: TokenWatch, watcher: SessionWatcher): void {
+    if (!entry.ends.delete(watcher)) return;
     this.#size -= 1;
     if (entry.ends.size === 0 && this.#tokens.get(entry.token.hash) === entry) {
       if (entry.timer) clearTimeout(entry.timer);

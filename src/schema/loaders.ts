@@ -51,14 +51,18 @@ function cratePages(data: DataLayer) {
  * used: most requests never page crates. A live subscription's events each get their own
  * (src/server/shared-events.ts), so no event reads what an earlier one cached.
  */
-export function createLoaders(data: DataLayer) {
-  let pages: ReturnType<typeof cratePages> | undefined;
-  return {
-    get cratePages() {
-      pages ??= cratePages(data);
-      return pages;
-    },
-  };
+export class Loaders {
+  #pages: ReturnType<typeof cratePages> | undefined;
+
+  constructor(private readonly data: DataLayer) {}
+
+  get cratePages(): ReturnType<typeof cratePages> {
+    this.#pages ??= cratePages(this.data);
+    return this.#pages;
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** A request's loaders: an object with its data layer, no loader until one is used. */
+export function createLoaders(data: DataLayer): Loaders {
+  return new Loaders(data);
+}

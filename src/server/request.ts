@@ -48,12 +48,26 @@ export function useRequestLog(logger: Logger, logError: ErrorLogger): Plugin<Con
       errors: result.errors.map((e) => mask(e, 'Unexpected error.', requestId)),
     };
   };
-  const onResult =
-    (context: Context) =>
-    ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
-      const masked = maskResult(result, context.requestId);
-      if (masked) setResult(masked);
-    };
+  // one hook object for every operation: the context comes with each result's payload
+  const onResult = ({
+    args,
+    result,
+    setResult,
+  }: {
+    args: { contextValue: Context };
+    result: ExecutionResult;
+    setResult: (r: ExecutionResult) => void;
+  }) => {
+    const masked = maskResult(result, args.contextValue.requestId);
+    if (masked) setResult(masked);
+  };
+  type Hooks = Plugin<Context>;
+  const executeHooks: ReturnType<NonNullable<Hooks['onExecute']>> = {
+    onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, onResult),
+  };
+  const subscribeHooks: ReturnType<NonNullable<Hooks['onSubscribe']>> = {
+    onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult),
+  };
   return {
     onRequest({ request }) {
       const given = request.headers.get('x-request-id');
@@ -69,16 +83,8 @@ export function useRequestLog(logger: Logger, logError: ErrorLogger): Plugin<Con
       const state = states.get(request);
       if (state) state.operation = params.operationName ?? null;
     },
-    onExecute({ args }) {
-      const context = args.contextValue;
-      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, onResult(context)) };
-    },
-    onSubscribe({ args }) {
-      const context = args.contextValue;
-      return {
-        onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult(context)),
-      };
-    },
+    onExecute: () => executeHooks,
+    onSubscribe: () => subscribeHooks,
     onResultProcess({ request, result, setResult }) {
       const state = states.get(request);
       if (!state || isAsyncIterable(result)) return;
@@ -108,6 +114,8 @@ export function useRequestLog(logger: Logger, logError: ErrorLogger): Plugin<Con
       };
       if (line.outcome === 'error') logger.error(line, 'request failed');
       else logger.info(line, 'request');
+      // logged: nothing reads it again, and an SSE response's request lives as long as its stream
+      states.delete(request);
     },
   };
 }

@@ -25,6 +25,8 @@ interface Shared {
 
 type Executed = ExecutionResult | Promise<ExecutionResult>;
 
+type SubscribeFn = Parameters<NonNullable<Plugin<Context>['onSubscribe']>>[0]['subscribeFn'];
+
 /**
  * Who the result of an event's selection can depend on: the document and its variables, and the
  * viewer (access rules read the user's id and role, error messages its username). Nothing else
@@ -49,6 +51,17 @@ function eventContext(contextValue: unknown): unknown {
   const context = contextValue as Partial<Context> | undefined;
   if (!context?.loaders || !context.data) return contextValue; // not a signalyard context
   return { ...context, loaders: createLoaders(context.data) };
+}
+
+/**
+ * The context the subscribe resolver runs with: a copy of the subscription's. What the resolver
+ * caches on its context (plugin-scope-auth's grants: five maps per context) serves that one call
+ * and goes with the copy, not kept for as long as the subscription lives.
+ */
+function subscribeContext(contextValue: unknown): unknown {
+  const context = contextValue as Partial<Context> | undefined;
+  if (!context?.loaders || !context.data) return contextValue; // not a signalyard context
+  return { ...context };
 }
 
 /** What graphql-js's mapSourceToResponse makes of an error of the source stream. */
@@ -99,27 +112,42 @@ export function useSharedEventResults(): Plugin<Context> & { executions(): numbe
     return result;
   };
 
+  let base: SubscribeFn | undefined;
+  let shared: SubscribeFn | undefined;
+
   return {
     /** Executions of subscription selections so far (tests and the fan-out bench read it). */
     executions: () => executions,
     onSubscribe({ subscribeFn, setSubscribeFn }) {
-      setSubscribeFn(async (args: ExecutionArgs) => {
-        const source = await createSourceEventStream(args);
-        // an error (arguments, access, a throwing subscribe): answered exactly as yoga's own
-        // executor answers it; the subscribe resolvers start nothing before they can throw
-        if (!isAsyncIterable(source)) return subscribeFn(args);
-        let documentId = documentIds.get(args.document);
-        if (documentId === undefined) {
-          documentId = ++documents;
-          documentIds.set(args.document, documentId);
-        }
-        const key = shareKey(args, documentId);
-        const map =
-          key === null ? executeEvent : (a: ExecutionArgs, event: unknown) => resultFor(a, key, event);
-        return new EventResults(source[Symbol.asyncIterator](), args, map);
-      });
+      // envelop keeps the subscribe function as long as the subscription: one for all of them
+      // (made again only if a plugin before this one set a subscribe function of its own)
+      let wrapped = shared;
+      if (wrapped === undefined || subscribeFn !== base) {
+        wrapped = sharedSubscribe(subscribeFn);
+        base = subscribeFn;
+        shared = wrapped;
+      }
+      setSubscribeFn(wrapped);
     },
   };
+
+  function sharedSubscribe(subscribeFn: SubscribeFn): SubscribeFn {
+    return async (args: ExecutionArgs) => {
+      const source = await createSourceEventStream({
+        ...args,
+        contextValue: subscribeContext(args.contextValue),
+      });
+      // an error (arguments, access, a throwing subscribe): answered exactly as yoga's own
+      // executor answers it; the subscribe resolvers start nothing before they can throw
+      if (!isAsyncIterable(source)) return subscribeFn(args);
+      let documentId = documentIds.get(args.document);
+      if (documentId === undefined) {
+        documentId = ++documents;
+        documentIds.set(args.document, documentId);
+      }
+      return new EventResults(source[Symbol.asyncIterator](), args, shareKey(args, documentId), resultFor);
+    };
+  }
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -131,14 +159,16 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly args: ExecutionArgs,
-    private readonly map: (args: ExecutionArgs, event: unknown) => Executed,
+    /** Who else gets the same result (shareKey); null: nobody. */
+    private readonly key: string | null,
+    private readonly map: (args: ExecutionArgs, key: string | null, event: unknown) => Executed,
   ) {}
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     return this.source.next().then(
       (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
         if (step.done) return DONE;
-        const result = this.map(this.args, step.value);
+        const result = this.map(this.args, this.key, step.value);
         return result instanceof Promise ? result.then(stepOf) : stepOf(result);
       },
       (error: unknown) => {

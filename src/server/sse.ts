@@ -74,7 +74,9 @@ export function useGraphQLSSESingleConnection(
     onYogaInit: inner.onYogaInit,
     onRequest(payload) {
       const { request, url } = payload;
-      const token = request.headers.get(TOKEN_HEADER) ?? url.searchParams.get('token');
+      // url.search first: reading searchParams makes (and keeps, on the request's URL) a parsed copy
+      const token =
+        request.headers.get(TOKEN_HEADER) ?? (url.search === '' ? null : url.searchParams.get('token'));
       const single = request.method === 'PUT' || request.method === 'DELETE' || token !== null;
       if (!single) return;
       origin = url.origin;

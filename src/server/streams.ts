@@ -103,13 +103,13 @@ export class Subscriptions {
 
   /** The envelop hook that wraps each subscription's stream. */
   plugin(): Plugin {
-    return {
-      onSubscribe: () => ({
-        onSubscribeResult: ({ result, setResult }) => {
-          if (isAsyncIterable(result)) setResult(this.#wrap(result));
-        },
-      }),
+    // one hook object for every subscription (envelop keeps it as long as the subscription)
+    const hooks: ReturnType<NonNullable<Plugin['onSubscribe']>> = {
+      onSubscribeResult: ({ result, setResult }) => {
+        if (isAsyncIterable(result)) setResult(this.#wrap(result));
+      },
     };
+    return { onSubscribe: () => hooks };
   }
 
   #wrap(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {

@@ -104,6 +104,7 @@ class PostgresDialect implements Dialect {
     const running = runPgUnit(this.#writer, fn, options, {
       maxWaitMs: this.#options.poolWaitMs ?? 60_000,
       attempts: 5,
+      beforeCommit: (conn) => this.#insertOutbox(conn),
       afterCommitted: (conn) => this.#number(conn),
       logError: this.#options.logError,
     });
@@ -127,9 +128,21 @@ class PostgresDialect implements Dialect {
     return READ_ONLY.test(sql) && !WRITES.test(sql);
   }
 
+  /**
+   * Records the unit's outbox rows: they are inserted together right before its COMMIT
+   * (#insertOutbox), so a write and its receivers' writes send no outbox INSERT of their own
+   * while they hold their row locks. createdAt is set by the database clock at that INSERT.
+   */
   async insertEvents(conn: UnitConnection, rows: readonly EventInsert[]): Promise<EventRow[]> {
-    const out: EventRow[] = [];
-    const own = conn as PgUnitConnection;
+    // The cursor is given after the commit (the sequencer); 0 until then.
+    const events: EventRow[] = rows.map((row) => ({ ...row, id: 0, createdAt: new Date(0) }));
+    (conn as PgUnitConnection).recordOutbox(events);
+    return events;
+  }
+
+  /** One INSERT (per EVENT_CHUNK rows) of every outbox row the unit kept, before its COMMIT. */
+  async #insertOutbox(conn: PgUnitConnection): Promise<void> {
+    const rows = conn.takeOutbox();
     for (let i = 0; i < rows.length; i += EVENT_CHUNK) {
       const slice = rows.slice(i, i + EVENT_CHUNK);
       const params = slice.flatMap((r) => [r.model, r.kind, r.rowId, r.created, r.updateFields, r.audience]);
@@ -139,7 +152,7 @@ class PostgresDialect implements Dialect {
       });
       // WARNING: raw SQL outside the pipeline, on purpose: the outbox is the pipeline's own table
       // (no signals). Its columns must follow prisma/schema.prisma's Event.
-      const inserted = await conn.query<InsertedPending>(
+      const inserted = await conn.queryBeforeCommit<InsertedPending>(
         `INSERT INTO "EventPending" ("model", "kind", "rowId", "created", "updateFields", "audience", "createdAt")
          VALUES ${values.join(', ')} RETURNING "pid"::text AS "pid", "rowId", "createdAt"`,
         params,
@@ -149,13 +162,10 @@ class PostgresDialect implements Dialect {
       slice.forEach((row, n) => {
         const returned = inserted[n];
         if (!returned || returned.rowId !== row.rowId) throw new Error('outbox insert returned other rows');
-        // The cursor is given after the commit (the sequencer); 0 until then.
-        const event: EventRow = { ...row, id: 0, createdAt: new Date(returned.createdAt) };
-        own.pending.push({ pid: returned.pid, row: event });
-        out.push(event);
+        row.createdAt = new Date(returned.createdAt);
+        conn.pending.push({ pid: returned.pid, row });
       });
     }
-    return out;
   }
 
   async nextSequenceValue(conn: UnitConnection, name: string): Promise<number> {

@@ -26,6 +26,9 @@ export function createPool(options: PoolOptions): pg.Pool {
     // A session left idle inside a transaction (a crashed unit) must not hold row locks forever.
     `-c idle_in_transaction_session_timeout=${Math.max(1_000, Math.round(options.statementTimeoutMs * 2))}`,
     ...(options.role === 'reader' ? ['-c default_transaction_read_only=on'] : []),
+    // Units run READ COMMITTED (./unit.ts) whatever the server's default: set per session, a
+    // unit's BEGIN needs no SET TRANSACTION round trip of its own.
+    ...(options.role === 'writer' ? ['-c default_transaction_isolation=read\\ committed'] : []),
   ];
   const pool = new pg.Pool({
     connectionString: options.url,

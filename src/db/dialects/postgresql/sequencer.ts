@@ -71,12 +71,14 @@ export class Sequencer {
   async #numberCommitted(): Promise<void> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [SEQUENCER_LOCK]);
-      // WARNING: raw SQL on the pipeline's own tables. The lock is taken by an earlier statement,
-      // so under READ COMMITTED this one's snapshot sees every earlier run's rows and max(id).
-      const moved = await client.query<{ pid: string; id: number }>(
-        `WITH "moved" AS (
+      // One round trip: a simple-protocol query of four statements (no parameters). Each statement
+      // of it takes its own snapshot (READ COMMITTED), so the lock is still taken by an earlier
+      // statement than the move: the move's snapshot sees every earlier run's rows and max(id).
+      // WARNING: raw SQL on the pipeline's own tables.
+      const results = (await client.query(
+        `BEGIN;
+         SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK});
+         WITH "moved" AS (
            DELETE FROM "EventPending" RETURNING *
          ), "numbered" AS (
            SELECT "moved".*, (SELECT COALESCE(MAX("id"), 0) FROM "Event")
@@ -88,9 +90,13 @@ export class Sequencer {
            FROM "numbered" ORDER BY "newId"
            RETURNING "id"
          )
-         SELECT "pid"::text AS "pid", "newId"::int AS "id" FROM "numbered"`,
-      );
-      await client.query('COMMIT');
+         SELECT "pid"::text AS "pid", "newId"::int AS "id" FROM "numbered";
+         COMMIT`,
+      )) as unknown as Array<pg.QueryResult<{ pid: string; id: number }>>;
+      const moved = results[2];
+      if (!Array.isArray(results) || results.length !== 4 || !moved) {
+        throw new Error('the event sequencer got other results than its four statements');
+      }
       for (const row of moved.rows) this.#assigned.set(row.pid, row.id);
       // Bounded: only the committers waiting on this run look their rows up.
       while (this.#assigned.size > 50_000) {

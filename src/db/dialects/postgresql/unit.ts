@@ -13,6 +13,13 @@ export class PgUnitConnection implements UnitConnection {
   readonly prisma: PrismaClient;
   /** Outbox rows this unit wrote, by pending id: they get their cursors after the commit. */
   readonly pending: Array<{ pid: string; row: EventRow }> = [];
+  /**
+   * Outbox rows recorded and not inserted yet, in write order: all of them go in one INSERT
+   * right before COMMIT (takeOutbox). A ROLLBACK TO drops those recorded since its savepoint,
+   * as PostgreSQL drops the rows written since: what is inserted is what an INSERT per write
+   * would have left.
+   */
+  #outbox: EventRow[] = [];
   #nextSavepoint = 0;
 
   constructor(
@@ -32,34 +39,88 @@ export class PgUnitConnection implements UnitConnection {
     return this.guard.track(() => this.tx.$executeRawUnsafe(sql, ...params));
   }
 
+  /** Keeps outbox rows for the INSERT before COMMIT; refused like a statement once the unit ended. */
+  recordOutbox(rows: readonly EventRow[]): void {
+    this.guard.check();
+    this.#outbox.push(...rows);
+  }
+
+  /** The recorded outbox rows, once: for the INSERT the unit sends right before its COMMIT. */
+  takeOutbox(): EventRow[] {
+    const rows = this.#outbox;
+    this.#outbox = [];
+    return rows;
+  }
+
+  /** For the statements a unit sends after its work, before COMMIT (its guard is closed then). */
+  queryBeforeCommit<R>(sql: string, params: readonly unknown[]): Promise<R[]> {
+    return this.tx.$queryRawUnsafe<R[]>(sql, ...params);
+  }
+
+  /**
+   * Savepoints PostgreSQL still holds, oldest first, and whether the pipeline is done with them.
+   * A release is not sent at once: COMMIT ends every savepoint anyway, and one RELEASE of the
+   * lowest done savepoint with only done ones above it ends them all. Until then a done
+   * savepoint is only a level of nesting (its rows stay, as after RELEASE), so releases wait
+   * until the stack is deep (FLUSH_DEPTH) or the unit commits: a write and the receiver's write
+   * inside it cost no RELEASE round trips while they hold their row locks.
+   */
+  readonly #stack: Array<{ name: string; done: boolean; outbox: number }> = [];
+
   savepoint(): Promise<Savepoint> {
     const name = `sp${++this.#nextSavepoint}`;
     return this.guard.track(async () => {
+      if (this.#stack.length >= FLUSH_DEPTH) await this.#releaseDone();
       await this.tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
+      this.#stack.push({ name, done: false, outbox: this.#outbox.length });
       return { name };
     });
   }
 
   release(savepoint: Savepoint): Promise<void> {
-    return this.guard.track(async () => {
-      await this.tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${savepoint.name}`);
+    return this.guard.track(() => {
+      this.#entry(savepoint).done = true;
     });
   }
 
   rollbackTo(savepoint: Savepoint): Promise<void> {
     return this.guard.track(async () => {
-      // ROLLBACK TO keeps the savepoint open (and cancels the later ones); RELEASE closes it.
+      const entry = this.#entry(savepoint);
+      // ROLLBACK TO cancels the later savepoints and keeps this one open: done, released later.
       await this.tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${savepoint.name}`);
-      await this.tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${savepoint.name}`);
+      this.#stack.length = this.#stack.indexOf(entry) + 1;
+      this.#outbox.length = entry.outbox;
+      entry.done = true;
     });
   }
+
+  #entry(savepoint: Savepoint): { name: string; done: boolean; outbox: number } {
+    const entry = this.#stack.find((e) => e.name === savepoint.name);
+    if (!entry || entry.done) throw new Error(`savepoint ${savepoint.name} is not open`);
+    return entry;
+  }
+
+  /** Sends one RELEASE for the done savepoints on top of the stack (it ends those above it too). */
+  async #releaseDone(): Promise<void> {
+    let lowest = this.#stack.length;
+    while (lowest > 0 && this.#stack[lowest - 1]?.done) lowest--;
+    const entry = this.#stack[lowest];
+    if (!entry) return;
+    await this.tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${entry.name}`);
+    this.#stack.length = lowest;
+  }
 }
+
+/** Savepoints held before the done ones on top are released (bounds the nesting of a long unit). */
+const FLUSH_DEPTH = 16;
 
 export interface PgUnitOptions {
   /** Longest a unit waits for a pooled connection. */
   maxWaitMs: number;
   /** Attempts for a unit failing with a serialization failure or a deadlock (40001, 40P01). */
   attempts: number;
+  /** Sends what the unit's work left for its end (the outbox INSERT), after it, before COMMIT. */
+  beforeCommit: (conn: PgUnitConnection) => Promise<void>;
   /** Numbers committed events (the sequencer) and gives each of this unit's rows its cursor. */
   afterCommitted: (conn: PgUnitConnection) => Promise<void>;
   logError: (message: string, error: unknown) => void;
@@ -91,11 +152,16 @@ export async function runPgUnit<T>(
     try {
       const value = await prisma.$transaction(
         async (tx) => {
-          conn = new PgUnitConnection(tx, new UnitGuard());
-          return runBounded(conn, fn, options.timeoutMs);
+          const opened = new PgUnitConnection(tx, new UnitGuard());
+          conn = opened;
+          const value = await runBounded(opened, fn, options.timeoutMs);
+          await unit.beforeCommit(opened);
+          return value;
         },
-        // Prisma's own bound is a backstop: ours fires first and says why.
-        { isolationLevel: 'ReadCommitted', maxWait: unit.maxWaitMs, timeout: options.timeoutMs + 5_000 },
+        // READ COMMITTED is the writer pool's session default (./pool.ts): Prisma's isolationLevel
+        // would cost a SET TRANSACTION round trip per unit. Prisma's own bound is a backstop: ours
+        // fires first and says why.
+        { maxWait: unit.maxWaitMs, timeout: options.timeoutMs + 5_000 },
       );
       const committed = conn as PgUnitConnection | undefined;
       if (committed) {

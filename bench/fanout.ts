@@ -121,9 +121,13 @@ async function measure(
   };
 }
 
-export async function benchFanout(sizes = SIZES): Promise<Record<string, string | number>[]> {
+/**
+ * signalyard in this process (so its heap can be read), listening on a free loopback port as
+ * `npm start` listens, with the receivers, an admin and one warehouse. Also bench/profile-fanout.ts.
+ */
+export async function inProcessSignalyard(name: string) {
   registerReceivers();
-  const { data, close } = await benchDataLayer('fanout');
+  const { data, close } = await benchDataLayer(name);
   const realtime = new Realtime(data, { retentionMs: 3_600_000 }).start();
   const app = createApp({ data, realtime, tokenTtlMs: 3_600_000, logError: (m, e) => console.error(m, e) });
   const http = createHttpServer(app, (a) => authenticate(data, a));
@@ -132,9 +136,21 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
   await ensureAdmin(data, 'bench-password');
   const admin = await data.db.user.findUniqueOrThrow({ where: { username: 'admin' } });
   const warehouse = await data.db.warehouse.create({ data: { name: 'fan-out' } });
+  const url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}/graphql`;
+  const stop = async () => {
+    for (const client of http.wss.clients) client.terminate();
+    await http.close();
+    await realtime.stop();
+    await close();
+  };
+  return { data, realtime, app, http, admin, warehouse, url, stop };
+}
+
+export async function benchFanout(sizes = SIZES): Promise<Record<string, string | number>[]> {
+  const { data, realtime, app, admin, warehouse, url, stop } = await inProcessSignalyard('fanout');
   const signalyard: Target = {
     server: 'signalyard',
-    url: `http://127.0.0.1:${(http.server.address() as AddressInfo).port}/graphql`,
+    url,
     token: await issueToken(data, admin.id, 3_600_000),
     subscribers: () => realtime.bus.subscriberCount,
     trigger: (name) => data.db.crate.create({ data: { name, warehouseId: warehouse.id } }),
@@ -176,10 +192,7 @@ export async function benchFanout(sizes = SIZES): Promise<Record<string, string 
       rows.push(p, s);
     }
   }
-  for (const client of http.wss.clients) client.terminate();
-  await http.close();
   await plainServer.close();
-  await realtime.stop();
-  await close();
+  await stop();
   return rows;
 }

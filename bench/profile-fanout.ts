@@ -7,38 +7,17 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { Realtime } from '../src/realtime/index.js';
-import { registerReceivers } from '../src/receivers/index.js';
-import { ensureAdmin, issueToken } from '../src/schema/auth.js';
-import { createHttpServer, listen } from '../src/server/http.js';
-import { authenticate, createApp } from '../src/server/yoga.js';
+import { issueToken } from '../src/schema/auth.js';
+import { inProcessSignalyard } from './fanout.js';
 import { startPlainPubSub } from './plain-pubsub.js';
-import { benchDataLayer } from './support.js';
+import { type ProfileNode, packageOf } from './profile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
-
-interface ProfileNode {
-  id: number;
-  callFrame: { url: string; functionName: string; lineNumber: number };
-}
-
-function packageOf(url: string, functionName: string): string {
-  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node internals';
-  const modules = url.lastIndexOf('node_modules/');
-  if (modules >= 0) {
-    const rest = url.slice(modules + 'node_modules/'.length).split('/');
-    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url);
-  }
-  const src = /\/(src|bench)\/(.+)$/.exec(url);
-  return src ? `signalyard ${src[1]}/${src[2]}` : url;
-}
 
 /** Self size summed by node type and name, from a .heapsnapshot file. */
 function heapByConstructor(file: string): Map<string, { size: number; count: number }> {
@@ -80,17 +59,9 @@ export async function benchProfileFanout(
   n = 2000,
 ): Promise<Record<string, string | number>[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalyard-fanprof-'));
-  registerReceivers();
-  const { data, close } = await benchDataLayer('fanprof');
-  const realtime = new Realtime(data, { retentionMs: 3_600_000 }).start();
-  const app = createApp({ data, realtime, tokenTtlMs: 3_600_000, logError: (m, e) => console.error(m, e) });
-  const http = createHttpServer(app, (a) => authenticate(data, a));
-  await listen(http.server, 0, '127.0.0.1');
-  await ensureAdmin(data, 'bench-password');
-  const admin = await data.db.user.findUniqueOrThrow({ where: { username: 'admin' } });
-  const warehouse = await data.db.warehouse.create({ data: { name: 'fan-out' } });
+  const { data, realtime, admin, warehouse, url: ours, stop } = await inProcessSignalyard('fanprof');
   const plainServer = process.env.BENCH_PLAIN === '1' ? await startPlainPubSub({ backlog: 8_192 }) : null;
-  const url = plainServer?.url ?? `http://127.0.0.1:${(http.server.address() as AddressInfo).port}/graphql`;
+  const url = plainServer?.url ?? ours;
   const token = await issueToken(data, admin.id, 3_600_000);
   const subscribers = () => plainServer?.subscribers() ?? realtime.bus.subscriberCount;
   const trigger = async (name: string) => {
@@ -201,11 +172,8 @@ export async function benchProfileFanout(
         'self ms': Math.round(us / 1000),
         share: `${((100 * us) / total).toFixed(1)}%`,
       }));
-    for (const client of http.wss.clients) client.terminate();
-    await http.close();
     await plainServer?.close();
-    await realtime.stop();
-    await close();
+    await stop();
     if (process.env.BENCH_KEEP === '1') console.log('snapshots kept in', dir);
     else fs.rmSync(dir, { recursive: true, force: true });
     return result;

@@ -12,9 +12,9 @@ import { createCrate, load, PORTS, placeOrder } from './load.js';
 import { benchPostgres } from './postgres.js';
 import { startSignalyard } from './servers.js';
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
-  callFrame: { url: string; functionName: string };
+  callFrame: { url: string; functionName: string; lineNumber: number };
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -22,7 +22,8 @@ interface Profile {
   timeDeltas: number[];
 }
 
-function packageOf(url: string, functionName: string): string {
+/** What a profile frame belongs to: a package, a folder of compiled (dist/) or tsx-run (src/, bench/) signalyard, node. */
+export function packageOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node internals';
   const modules = url.lastIndexOf('node_modules/');
@@ -32,7 +33,8 @@ function packageOf(url: string, functionName: string): string {
   }
   const dist = /\/dist\/([^/]+)\//.exec(url);
   if (dist) return `signalyard ${dist[1]}`;
-  return url;
+  const src = /\/(src|bench)\/(.+)$/.exec(url);
+  return src ? `signalyard ${src[1]}/${src[2]}` : url;
 }
 
 export async function benchProfile(

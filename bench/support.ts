@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { type DataLayer, migrateDeploy, openDatabase } from '../src/db/index.js';
+import { type DataLayer, migrateSqlite, openDatabase } from '../src/db/index.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 
 /** A migrated SQLite file in a temp folder; removed by `cleanup`. */
 export async function benchFile(name: string): Promise<{ file: string; cleanup: () => void }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `signalyard-bench-${name}-`));
   const file = path.join(dir, 'bench.db');
-  await migrateDeploy({ ...process.env, DATABASE_URL: `file:${file}` }, file);
+  await migrateSqlite(file);
   return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

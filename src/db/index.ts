@@ -27,17 +27,6 @@ export type {} from './signal-types.js';
 export { captureSignals, muteSignals } from './testing.js';
 export { MigrationError, migratePostgres, migrateSqlite, pendingSqliteMigrations };
 
-/**
- * The name this had when `prisma migrate deploy` applied SQLite migrations; bench/support.ts
- * still calls it. Same as `migrateSqlite(sqlitePath)`; the environment is not used any more.
- */
-export async function migrateDeploy(
-  _env: Record<string, string | undefined>,
-  sqlitePath: string,
-): Promise<string> {
-  return appliedLine((await migrateSqlite(sqlitePath)).applied);
-}
-
 function appliedLine(applied: string[]): string {
   return applied.length === 0
     ? 'No pending migrations to apply.'
